@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every app shares: errors, settings parsers, canonical JSON, keys."""

@@ -1,0 +1,44 @@
+"""Canonical JSON: the one byte encoding that gets hashed and signed.
+
+Keys sorted, no insignificant whitespace, UTF-8 without escaping, and values
+restricted to JSON types (Decimal, date/datetime and UUID are turned into
+strings first) — close to RFC 8785 for the values this platform produces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _normalise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalise(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime cannot be canonicalised")
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("NaN and infinities are not canonical JSON")
+        return value
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise TypeError(f"cannot canonicalise {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(
+        _normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")

@@ -1,0 +1,38 @@
+"""Template context: the navigation for the signed-in user's roles (按角色导航)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ggzy.accounts.permissions import Perm, active_roles, is_centre_staff, user_permissions
+from ggzy.registry.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[tuple[str, str]] = [
+        (_("首页"), reverse("portal:home")),
+        (_("市场主体"), reverse("portal:entity_list")),
+    ]
+    if user is not None and user.is_authenticated:
+        roles = active_roles(user)
+        items.append((_("工作台"), reverse("web:dashboard")))
+        if roles & {Role.TENDERER, Role.AGENCY, Role.BIDDER} or Perm.REGISTRY_ENTITY_WRITE in (
+            user_permissions(user)
+        ):
+            items.append((_("主体注册"), reverse("registry:register")))
+        if Perm.LEDGER_ENTRY_READ in user_permissions(user):
+            items.append((_("存证记录"), reverse("web:ledger")))
+        if is_centre_staff(user):
+            items.append((_("后台管理"), reverse("admin:index")))
+        items.append((_("账户安全"), reverse("accounts:security")))
+    return {
+        "nav_items": items,
+        "site_name": settings.GGZY_SITE_NAME,
+        "nav_path": request.path,
+    }

@@ -1,0 +1,21 @@
+"""``ggzy demo``: load the deterministic demo data set once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from ggzy.web.demo import Demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (idempotent: does nothing when already loaded)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--organisations", type=int, default=220)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        Demo(seed=options["seed"], organisations=options["organisations"],
+             log=self.stdout.write).run()

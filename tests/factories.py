@@ -1,0 +1,81 @@
+"""Builders for test data, all through the services (so the ledger fills as in production)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+from ggzy.accounts import services as accounts
+from ggzy.registry import identifiers as ids
+from ggzy.registry import services as registry
+from ggzy.registry.models import Department, Role, TradingCentre
+
+PASSWORD = "Test#pass2026"  # noqa: S105
+_counter = itertools.count(1)
+_rng = random.Random(7)
+
+
+def citizen_id() -> str:
+    n = next(_counter)
+    body = f"62040219{80 + n % 20:02d}0{1 + n % 9}{10 + n % 18:02d}{n % 1000:03d}"
+    return body + ids.citizen_id_check_char(body)
+
+
+def uscc(region: str = "620402") -> str:
+    body8 = f"{_rng.randrange(10**8):08d}"
+    return ids.make_uscc("91" + region + body8 + ids.org_code_check_char(body8))
+
+
+def signup(username: str, name: str = "测试用户") -> Any:
+    return accounts.user_signup(
+        username=username, password=PASSWORD, name=name, id_type="01", id_number=citizen_id()
+    )
+
+
+def make_org(user: Any, roles: list[str], name: str | None = None) -> Any:
+    return registry.organization_register(
+        actor=user,
+        uscc=uscc(),
+        name=name or f"测试单位{next(_counter)}有限公司",
+        kind="enterprise",
+        region_code="620402",
+        legal_representative="张三",
+        roles=roles,
+    )
+
+
+def make_world() -> dict[str, Any]:
+    staff = signup("staff", "赵工作")
+    accounts.centre_bootstrap_staff(user=staff)
+    centre = TradingCentre(code="620400", name="白银市公共资源交易中心", region_code="620400")
+    registry.reference_data_saved(actor=staff, obj=centre, changed=[], created=True)
+    department = Department(code="620400-01", name="市发展改革委", region_code="620400")
+    registry.reference_data_saved(actor=staff, obj=department, changed=[], created=True)
+    registry.membership_grant(actor=staff, person=staff.person, role=Role.CENTRE_STAFF,
+                              centre=centre)
+    regulator = signup("regulator", "钱监管")
+    registry.membership_grant(actor=staff, person=regulator.person, role=Role.REGULATOR,
+                              department=department)
+    expert = signup("expert", "孙专家")
+    registry.membership_grant(actor=staff, person=expert.person, role=Role.EXPERT)
+    tenderer = signup("tenderer", "李招标")
+    agency = signup("agency", "周代理")
+    bidder = signup("bidder", "吴投标")
+    public = signup("public", "郑公众")
+    for u in (staff, regulator, expert, tenderer, agency, bidder, public):
+        u.__dict__.pop("_ggzy_roles", None)
+    return {
+        "staff": staff,
+        "regulator": regulator,
+        "tenderer": tenderer,
+        "agency": agency,
+        "bidder": bidder,
+        "expert": expert,
+        "public": public,
+        "centre": centre,
+        "department": department,
+        "tenderer_org": make_org(tenderer, ["tenderer"], "白银市城市建设投资有限公司"),
+        "agency_org": make_org(agency, ["agency"], "白银招标代理有限公司"),
+        "bidder_org": make_org(bidder, ["bidder"], "白银建设工程有限公司"),
+    }
