@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from ggzy.accounts import services
 from ggzy.accounts.models import ApiToken
@@ -19,9 +19,9 @@ router = Router(tags=["accounts 账户"])
 
 
 @router.post("/signup", response={201: MeOut}, summary="注册账户并实名登记 Sign up")
-def signup(request: HttpRequest, body: SignupIn) -> tuple[int, Any]:
+def signup(request: HttpRequest, body: SignupIn) -> Status[Any]:
     user = services.user_signup(**body.dict())
-    return 201, _me(user)
+    return Status(201, _me(user))
 
 
 def _me(user: Any) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def list_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="创建访问令牌 Create a token")
-def create_token(request: HttpRequest, body: TokenIn) -> tuple[int, Any]:
+def create_token(request: HttpRequest, body: TokenIn) -> Status[Any]:
     token, raw = services.token_create(
         actor=_session_user(request),
         name=body.name,
@@ -82,14 +82,14 @@ def create_token(request: HttpRequest, body: TokenIn) -> tuple[int, Any]:
     )
     out = TokenOut.from_orm(token).dict()
     out["token"] = raw
-    return 201, out
+    return Status(201, out)
 
 
 @router.delete("/tokens/{prefix}", response={204: None}, summary="撤销访问令牌 Revoke")
-def revoke_token(request: HttpRequest, prefix: str) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, prefix: str) -> Status[None]:
     user = _session_user(request)
     token = ApiToken.objects.filter(user=user, prefix=prefix).first()
     if token is None:
         raise DomainError(ErrorCode.NOT_FOUND)
     services.token_revoke(actor=user, token=token)
-    return 204, None
+    return Status(204, None)

@@ -20,7 +20,7 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_normalise(v) for v in value]
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")  # 1000.500000 -> "1000.5", 1E+3 -> "1000"
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime cannot be canonicalised")

@@ -10,7 +10,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from ggzy.accounts.permissions import Perm, require
@@ -75,9 +75,9 @@ def list_entities(
     response={201: OrganizationSummary},
     summary="注册市场主体 Register an organisation",
 )
-def register_entity(request: HttpRequest, body: OrganizationIn) -> tuple[int, Any]:
+def register_entity(request: HttpRequest, body: OrganizationIn) -> Status[Any]:
     org = services.organization_register(actor=request_user(request), **body.dict())
-    return 201, org
+    return Status(201, org)
 
 
 @router.get(
@@ -118,8 +118,8 @@ def add_qualification(
     valid_from: Form[dt.date],
     valid_to: Form[dt.date],
     grade: Form[str] = "",
-    file: File[UploadedFile] | None = None,
-) -> tuple[int, Any]:
+    file: UploadedFile | None = File(None),  # noqa: B008 - ninja parameter marker
+) -> Status[Any]:
     org = selectors.organization_get(uscc)
     qual = services.qualification_add(
         actor=request_user(request),
@@ -132,7 +132,7 @@ def add_qualification(
         grade=grade,
         file=file,
     )
-    return 201, qual
+    return Status(201, qual)
 
 
 @router.post(
@@ -149,8 +149,8 @@ def add_performance(
     completed_on: Form[dt.date],
     started_on: Form[dt.date] | None = None,
     description: Form[str] = "",
-    file: File[UploadedFile] | None = None,
-) -> tuple[int, Any]:
+    file: UploadedFile | None = File(None),  # noqa: B008 - ninja parameter marker
+) -> Status[Any]:
     org = selectors.organization_get(uscc)
     perf = services.performance_add(
         actor=request_user(request),
@@ -163,7 +163,7 @@ def add_performance(
         description=description,
         file=file,
     )
-    return 201, perf
+    return Status(201, perf)
 
 
 def _member_out(m: Any) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def list_members(request: HttpRequest, uscc: str) -> list[dict[str, Any]]:
 
 
 @router.post("/{uscc}/members", response={201: MemberOut}, summary="添加经办人 Add a member")
-def add_member(request: HttpRequest, uscc: str, body: MemberIn) -> tuple[int, Any]:
+def add_member(request: HttpRequest, uscc: str, body: MemberIn) -> Status[Any]:
     org = selectors.organization_get(uscc)
     user = request_user(request)
     services.require_manage(user, org, Perm.REGISTRY_MEMBERSHIP_WRITE)
@@ -193,7 +193,7 @@ def add_member(request: HttpRequest, uscc: str, body: MemberIn) -> tuple[int, An
     m = services.membership_grant(
         actor=user, person=person, role=body.role, organization=org, is_admin=body.is_admin
     )
-    return 201, _member_out(m)
+    return Status(201, _member_out(m))
 
 
 @platform_router.get("/key", response=PlatformKeyOut, summary="平台公钥 Platform public key")
@@ -206,7 +206,7 @@ def get_platform_key(request: HttpRequest) -> dict[str, str]:
     response={201: MemberOut},
     summary="授予角色 Grant a centre-managed role (staff)",
 )
-def grant_membership(request: HttpRequest, body: GrantIn) -> tuple[int, Any]:
+def grant_membership(request: HttpRequest, body: GrantIn) -> Status[Any]:
     user = request_user(request)
     require(user, Perm.REGISTRY_MEMBERSHIP_GRANT)
     person = selectors.person_by_id_number(body.id_type, body.id_number)
@@ -222,4 +222,4 @@ def grant_membership(request: HttpRequest, body: GrantIn) -> tuple[int, Any]:
             selectors.organization_get(body.organization_uscc) if body.organization_uscc else None
         ),
     )
-    return 201, _member_out(m)
+    return Status(201, _member_out(m))

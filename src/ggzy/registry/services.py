@@ -125,10 +125,10 @@ def person_reveal_id(*, viewer: User | None, person: Person) -> str:
 
 
 def _person_of(actor: User | None) -> Person:
-    person = Person.objects.filter(user=actor).first() if actor is not None else None
+    if actor is None or not actor.is_authenticated:
+        raise DomainError(ErrorCode.NOT_AUTHENTICATED)
+    person = Person.objects.filter(user=actor).first()
     if person is None:
-        if actor is None or not actor.is_authenticated:
-            raise DomainError(ErrorCode.NOT_AUTHENTICATED)
         raise DomainError(ErrorCode.PERSON_REQUIRED)
     return person
 
