@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.factories import PASSWORD, make_world
 
 
@@ -88,7 +86,7 @@ def password() -> str:
 
 
 @pytest.fixture
-def today() -> Iterator[dt.date]:
+def today() -> dt.date:
     from ggzy.registry.services import _local_today
 
-    yield _local_today()
+    return _local_today()

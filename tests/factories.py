@@ -11,7 +11,7 @@ from ggzy.registry import identifiers as ids
 from ggzy.registry import services as registry
 from ggzy.registry.models import Department, Role, TradingCentre
 
-PASSWORD = "Test#pass2026"  # noqa: S105
+PASSWORD = "Test#pass2026"
 _counter = itertools.count(1)
 _rng = random.Random(7)
 
@@ -52,11 +52,13 @@ def make_world() -> dict[str, Any]:
     registry.reference_data_saved(actor=staff, obj=centre, changed=[], created=True)
     department = Department(code="620400-01", name="市发展改革委", region_code="620400")
     registry.reference_data_saved(actor=staff, obj=department, changed=[], created=True)
-    registry.membership_grant(actor=staff, person=staff.person, role=Role.CENTRE_STAFF,
-                              centre=centre)
+    registry.membership_grant(
+        actor=staff, person=staff.person, role=Role.CENTRE_STAFF, centre=centre
+    )
     regulator = signup("regulator", "钱监管")
-    registry.membership_grant(actor=staff, person=regulator.person, role=Role.REGULATOR,
-                              department=department)
+    registry.membership_grant(
+        actor=staff, person=regulator.person, role=Role.REGULATOR, department=department
+    )
     expert = signup("expert", "孙专家")
     registry.membership_grant(actor=staff, person=expert.person, role=Role.EXPERT)
     tenderer = signup("tenderer", "李招标")

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import requests
+from tests.factories import citizen_id, signup, uscc
 
 from ggzy.ledger.models import Entry
 from ggzy.registry.models import Membership, Organization, Performance
-from tests.factories import citizen_id, signup, uscc
 
 ROLES = ["anonymous", "public", "tenderer", "agency", "bidder", "expert", "regulator", "staff"]
 MANAGERS = {"bidder", "staff"}  # admin of bidder_org, and centre staff

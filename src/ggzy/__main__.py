@@ -1,8 +1,8 @@
 """The ``ggzy`` command: Django's manage.py plus the platform's own commands.
 
-    ggzy migrate            # any Django management command
-    ggzy demo               # load the deterministic demo data set (once)
-    ggzy serve              # serve on http://127.0.0.1:8000
+ggzy migrate            # any Django management command
+ggzy demo               # load the deterministic demo data set (once)
+ggzy serve              # serve on http://127.0.0.1:8000
 """
 
 from __future__ import annotations

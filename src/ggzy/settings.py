@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.env import env_bool, env_int, env_list, env_path, env_str
 from ggzy.core.secrets import load_or_create_secret
@@ -81,7 +80,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_path("GGZY_SQLITE_PATH", DATA_DIR / "ggzy.sqlite3"),
+            "NAME": str(env_path("GGZY_SQLITE_PATH", DATA_DIR / "ggzy.sqlite3")),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -160,7 +159,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-_ = _  # gettext_lazy is re-exported for settings that name translatable strings
 
 GGZY_SITE_NAME = env_str("GGZY_SITE_NAME", "白银市公共资源交易平台")
 GGZY_SERVE_MEDIA = env_bool("GGZY_SERVE_MEDIA", False)

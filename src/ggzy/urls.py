@@ -35,10 +35,14 @@ accounts_patterns = (
 registry_patterns = (
     [
         path("register/", registry_views.register_view, name="register"),
-        path("<str:uscc>/qualifications/new/", registry_views.qualification_new,
-             name="qualification_new"),
-        path("<str:uscc>/performances/new/", registry_views.performance_new,
-             name="performance_new"),
+        path(
+            "<str:uscc>/qualifications/new/",
+            registry_views.qualification_new,
+            name="qualification_new",
+        ),
+        path(
+            "<str:uscc>/performances/new/", registry_views.performance_new, name="performance_new"
+        ),
     ],
     "registry",
 )

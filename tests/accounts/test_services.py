@@ -2,6 +2,7 @@ import datetime as dt
 
 import pyotp
 import pytest
+from tests.factories import PASSWORD, citizen_id, signup
 
 from ggzy import clock
 from ggzy.accounts import services
@@ -9,7 +10,6 @@ from ggzy.accounts.models import ApiToken, User
 from ggzy.core import fieldcrypt
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.ledger.models import Entry
-from tests.factories import PASSWORD, citizen_id, signup
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,11 @@ def test_signup_refusals(username, password, code):
 def test_signup_bad_id_number_rolls_back_user():
     with pytest.raises(DomainError) as err:
         services.user_signup(
-            username="x1", password=PASSWORD, name="甲", id_type="01", id_number="110105194912310021"
+            username="x1",
+            password=PASSWORD,
+            name="甲",
+            id_type="01",
+            id_number="110105194912310021",
         )
     assert err.value.code == ErrorCode.CITIZEN_ID_INVALID
     assert User.objects.count() == 0
@@ -77,8 +81,10 @@ def test_totp_enable_check_and_replay_refused():
         assert not services.totp_check(user=user, code="000000")
         assert not services.totp_check(user=user, code="abc")
     assert bytes(user.totp_secret_encrypted) != secret.encode()
-    assert fieldcrypt.decrypt(bytes(user.totp_secret_encrypted), context=services.TOTP_CONTEXT) \
+    assert (
+        fieldcrypt.decrypt(bytes(user.totp_secret_encrypted), context=services.TOTP_CONTEXT)
         == secret
+    )
 
 
 def test_totp_enable_with_wrong_code_refused():
@@ -121,15 +127,14 @@ def test_token_cannot_exceed_owner(world, scopes, code):
 
 
 def test_expired_and_malformed_tokens_refused(world):
-    token, raw = services.token_create(
+    _token, raw = services.token_create(
         actor=world.bidder,
         name="short",
         scopes=["registry:entity:read"],
         expires_at=clock.now() + dt.timedelta(minutes=5),
     )
-    with clock.frozen(clock.now() + dt.timedelta(minutes=6)):
-        with pytest.raises(DomainError):
-            services.token_authenticate(raw)
+    with clock.frozen(clock.now() + dt.timedelta(minutes=6)), pytest.raises(DomainError):
+        services.token_authenticate(raw)
     for bad in ["", "ggzy_", "ggzy_abc", raw[:-1] + ("A" if raw[-1] != "A" else "B"), "Bearer x"]:
         with pytest.raises(DomainError) as err:
             services.token_authenticate(bad)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.factories import citizen_id, uscc
 
 from ggzy.registry.models import Organization
-from tests.factories import citizen_id, uscc
 
 pytestmark = pytest.mark.e2e
 
 
-def test_signup_register_and_view_profile_on_phone(live_server: Any, world: Any, phone: Any,
-                                                   tmp_path: Any) -> None:
+def test_signup_register_and_view_profile_on_phone(
+    live_server: Any, world: Any, phone: Any, tmp_path: Any
+) -> None:
     page = phone
     base = live_server.url
     page.goto(base + "/accounts/signup/")
@@ -23,7 +24,9 @@ def test_signup_register_and_view_profile_on_phone(live_server: Any, world: Any,
     page.fill("#id_name", "陈新")
     page.fill("#id_id_number", "110105194912310021")  # bad check digit
     page.click("main button[type=submit]")
-    assert "居民身份证号码无效" in page.locator("main").inner_text(), page.locator("main").inner_text()
+    assert "居民身份证号码无效" in page.locator("main").inner_text(), page.locator(
+        "main"
+    ).inner_text()
     page.fill("#id_password", "Strong#pass2026")
     page.fill("#id_id_number", citizen_id())
     page.click("main button[type=submit]")
@@ -39,7 +42,9 @@ def test_signup_register_and_view_profile_on_phone(live_server: Any, world: Any,
     page.fill("#id_legal_representative", "陈新")
     page.check("input[name=roles][value=bidder]")
     page.click("main button[type=submit]")
-    assert "统一社会信用代码无效" in page.locator("main").inner_text(), page.locator("main").inner_text()
+    assert "统一社会信用代码无效" in page.locator("main").inner_text(), page.locator(
+        "main"
+    ).inner_text()
     assert not Organization.objects.filter(name="白银新创建设有限公司").exists()
     page.fill("#id_uscc", code)
     page.check("input[name=roles][value=bidder]")
@@ -63,16 +68,15 @@ def test_signup_register_and_view_profile_on_phone(live_server: Any, world: Any,
     assert "白银新创建设有限公司" in page.locator("main").inner_text()
 
 
-def test_directory_search_with_htmx_and_english_switch(live_server: Any, world: Any,
-                                                        desktop: Any) -> None:
+def test_directory_search_with_htmx_and_english_switch(
+    live_server: Any, world: Any, desktop: Any
+) -> None:
     page = desktop
     page.goto(live_server.url + "/entities/")
     # Chinese first even though the browser asks for English
     assert page.locator("h1").inner_text() == "市场主体库"
     page.fill("#q", "招标代理")
-    page.wait_for_function(
-        "document.querySelectorAll('#results tbody tr').length === 1"
-    )
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
     assert "白银招标代理有限公司" in page.locator("#results").inner_text()
     page.select_option("#lang-select", "en")
     page.wait_for_load_state()

@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from tests.factories import uscc
 
 from ggzy.core.canonical import canonical_json
 from ggzy.ledger.models import Entry
 from ggzy.registry.models import Organization, Qualification
-from tests.factories import uscc
 
 PDF = b"%PDF-1.7\n%test\n"
 
@@ -140,8 +140,12 @@ def test_qualification_upload_multipart(api_as, world):
     # expired
     r = client.post(
         f"/entities/{world.bidder_org.uscc}/qualifications",
-        data=dict(form, certificate_no="D3", valid_to=str(today - dt.timedelta(days=1)),
-                  valid_from=str(today - dt.timedelta(days=30))),
+        data=dict(
+            form,
+            certificate_no="D3",
+            valid_to=str(today - dt.timedelta(days=1)),
+            valid_from=str(today - dt.timedelta(days=30)),
+        ),
     )
     assert r.status_code == 400
     assert r.json()["code"] == "qualification_expired"

@@ -3,13 +3,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.factories import citizen_id, signup, uscc
 
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.ledger.models import Entry
 from ggzy.registry import identifiers as ids
 from ggzy.registry import services
 from ggzy.registry.models import Membership, Organization, Person, Qualification
-from tests.factories import citizen_id, signup, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -277,18 +277,24 @@ def test_duplicate_id_number_refused():
 def test_centre_roles_only_granted_by_staff(world):
     with pytest.raises(DomainError) as err:
         services.membership_grant(
-            actor=world.tenderer, person=world.public.person, role="regulator",
+            actor=world.tenderer,
+            person=world.public.person,
+            role="regulator",
             department=world.department,
         )
     assert err.value.code == ErrorCode.PERMISSION_DENIED
     m = services.membership_grant(
-        actor=world.staff, person=world.public.person, role="regulator",
+        actor=world.staff,
+        person=world.public.person,
+        role="regulator",
         department=world.department,
     )
     assert m.department == world.department
     with pytest.raises(DomainError) as err:
         services.membership_grant(
-            actor=world.staff, person=world.public.person, role="regulator",
+            actor=world.staff,
+            person=world.public.person,
+            role="regulator",
             department=world.department,
         )
     assert err.value.code == ErrorCode.MEMBERSHIP_DUPLICATE
@@ -296,7 +302,9 @@ def test_centre_roles_only_granted_by_staff(world):
 
 def test_admin_adds_colleague_and_revokes(world):
     m = services.membership_grant(
-        actor=world.bidder, person=world.public.person, role="bidder",
+        actor=world.bidder,
+        person=world.public.person,
+        role="bidder",
         organization=world.bidder_org,
     )
     assert not m.is_admin

@@ -105,7 +105,7 @@ def user_permissions(user: Any) -> frozenset[Perm]:
 def _has_person(user: Any) -> bool:
     try:
         return user.person is not None
-    except Exception:  # RelatedObjectDoesNotExist  # noqa: BLE001
+    except Exception:  # RelatedObjectDoesNotExist
         return False
 
 

@@ -20,7 +20,7 @@ from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.registry.services import person_register
 
 TOTP_CONTEXT = "accounts.user.totp_secret"
-TOKEN_PREFIX = "ggzy_"
+TOKEN_PREFIX = "ggzy_"  # noqa: S105 - a prefix, not a secret
 
 
 def user_signup(
@@ -36,7 +36,9 @@ def user_signup(
     """注册账户并实名登记 in one transaction: either both exist afterwards or neither."""
     username = username.strip()
     if not username or len(username) > 150 or not username.replace("_", "").isalnum():
-        raise DomainError(ErrorCode.VALIDATION, "用户名只能包含字母、数字和下划线", field="username")
+        raise DomainError(
+            ErrorCode.VALIDATION, "用户名只能包含字母、数字和下划线", field="username"
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(ErrorCode.USERNAME_TAKEN, field="username")
     candidate = User(username=username, email=email.strip())

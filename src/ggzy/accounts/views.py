@@ -51,8 +51,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 status = attach_error(form, exc)
             else:
                 login(request, user)
-                services.login_recorded(user=user, method="password+totp" if user.totp_enabled
-                                        else "password")
+                services.login_recorded(
+                    user=user, method="password+totp" if user.totp_enabled else "password"
+                )
                 return redirect(_next_url(request))
     return render(
         request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status

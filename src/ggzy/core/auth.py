@@ -34,7 +34,7 @@ def request_user(request: HttpRequest) -> Any:
     else:
         user = getattr(request, "user", None) or AnonymousUser()
         if user.is_authenticated and request.method not in _SAFE:
-            rejected = CsrfViewMiddleware(_no_response).process_view(request, None, (), {})
+            rejected = CsrfViewMiddleware(_no_response).process_view(request, _no_response, (), {})
             if rejected is not None:
                 raise DomainError(ErrorCode.PERMISSION_DENIED, "CSRF 校验失败，请刷新页面后重试")
     request._ggzy_api_user = user  # type: ignore[attr-defined]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from decimal import Decimal
 from typing import Any
 
 
-def _normalise(value: Any) -> Any:
+def _normalise(value: Any) -> Any:  # noqa: PLR0911 - one branch per JSON type
     if isinstance(value, dict):
         return {str(k): _normalise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -30,7 +31,7 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if math.isnan(value) or math.isinf(value):
             raise ValueError("NaN and infinities are not canonical JSON")
         return value
     if value is None or isinstance(value, str | int | bool):

@@ -37,11 +37,11 @@ class ErrorCode(StrEnum):
     LOGIN_FAILED = "login_failed"
     TOTP_REQUIRED = "totp_required"
     TOTP_INVALID = "totp_invalid"
-    TOKEN_INVALID = "token_invalid"
-    TOKEN_SCOPE = "token_scope_denied"
+    TOKEN_INVALID = "token_invalid"  # noqa: S105 - error codes, not secrets
+    TOKEN_SCOPE = "token_scope_denied"  # noqa: S105
     SCOPE_UNKNOWN = "scope_unknown"
     USERNAME_TAKEN = "username_taken"
-    PASSWORD_WEAK = "password_weak"
+    PASSWORD_WEAK = "password_weak"  # noqa: S105
 
 
 MESSAGES: dict[ErrorCode, str] = {

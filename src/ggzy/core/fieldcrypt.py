@@ -27,9 +27,7 @@ _VERSION = b"\x01"
 @lru_cache(maxsize=1)
 def _keys() -> tuple[bytes, bytes]:
     raw = settings.GGZY_FIELD_KEY
-    master = (
-        base64.b64decode(raw) if raw else load_or_create_secret(settings.DATA_DIR, "field_key")
-    )
+    master = base64.b64decode(raw) if raw else load_or_create_secret(settings.DATA_DIR, "field_key")
     if len(master) < 32:
         raise RuntimeError("GGZY_FIELD_KEY must decode to at least 32 bytes")
 

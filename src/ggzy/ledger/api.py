@@ -32,8 +32,8 @@ def list_entries(
     request: HttpRequest,
     subject_type: str = "",
     subject_id: str = "",
-    after: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    after: int = Query(0, ge=0),  # type: ignore[type-arg]
+    limit: int = Query(100, ge=1, le=1000),  # type: ignore[type-arg]
 ) -> Any:
     require(request_user(request), Perm.LEDGER_ENTRY_READ)
     return list(

@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ggzy.core.errors import DomainError
-from ggzy.web.admin import CentreStaffAdmin
 from ggzy.registry import services
 from ggzy.registry.models import (
     Department,
@@ -22,6 +21,7 @@ from ggzy.registry.models import (
     Qualification,
     TradingCentre,
 )
+from ggzy.web.admin import CentreStaffAdmin
 
 
 class ReadOnlyAdmin(CentreStaffAdmin):

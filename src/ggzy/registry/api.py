@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
-
-import json
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
@@ -56,8 +55,8 @@ def list_entities(
     kind: str = "",
     region_code: str = "",
     role: str = "",
-    page: int = Query(1, ge=1),
-    page_size: int = Query(20, ge=1, le=100),
+    page: int = Query(1, ge=1),  # type: ignore[type-arg]
+    page_size: int = Query(20, ge=1, le=100),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     qs = selectors.organization_search(q=q, kind=kind, region_code=region_code, role=role)
     pager = Paginator(qs, page_size)
@@ -118,7 +117,7 @@ def add_qualification(
     valid_from: Form[dt.date],
     valid_to: Form[dt.date],
     grade: Form[str] = "",
-    file: UploadedFile | None = File(None),  # noqa: B008 - ninja parameter marker
+    file: UploadedFile | None = File(None),  # type: ignore[type-arg]  # noqa: B008
 ) -> Status[Any]:
     org = selectors.organization_get(uscc)
     qual = services.qualification_add(
@@ -149,7 +148,7 @@ def add_performance(
     completed_on: Form[dt.date],
     started_on: Form[dt.date] | None = None,
     description: Form[str] = "",
-    file: UploadedFile | None = File(None),  # noqa: B008 - ninja parameter marker
+    file: UploadedFile | None = File(None),  # type: ignore[type-arg]  # noqa: B008
 ) -> Status[Any]:
     org = selectors.organization_get(uscc)
     perf = services.performance_add(

@@ -12,15 +12,17 @@ from pydantic import Field
 class OrganizationIn(Schema):
     uscc: str = Field(min_length=1, max_length=40, description="统一社会信用代码")
     name: str = Field(max_length=200)
-    kind: str = Field(description="enterprise | institution | government | social | "
-                      "rural_collective | individual")
+    kind: str = Field(
+        description="enterprise | institution | government | social | rural_collective | individual"
+    )
     region_code: str = Field(description="GB/T 2260 行政区划代码")
     legal_representative: str = Field(max_length=50)
     roles: list[str] = Field(description="tenderer | agency | bidder")
     address: str = ""
     contact_phone: str = ""
-    registered_capital: Decimal | None = Field(None, description="万元", max_digits=20,
-                                               decimal_places=6)
+    registered_capital: Decimal | None = Field(
+        None, description="万元", max_digits=20, decimal_places=6
+    )
     established_on: dt.date | None = None
     business_scope: str = ""
 

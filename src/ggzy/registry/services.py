@@ -282,7 +282,9 @@ def can_manage_organization(user: User | None, org: Organization) -> bool:
 def require_manage(actor: User | None, org: Organization, perm: Perm) -> None:
     require(actor, perm)
     if not can_manage_organization(actor, org):
-        raise DomainError(ErrorCode.PERMISSION_DENIED, "只有该主体的管理员或交易中心工作人员可以操作")
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED, "只有该主体的管理员或交易中心工作人员可以操作"
+        )
 
 
 _UPDATABLE = ("name", "legal_representative", "address", "contact_phone", "business_scope")
@@ -302,9 +304,9 @@ def organization_update(
     if "legal_representative" in fields and not fields["legal_representative"]:
         raise DomainError(ErrorCode.VALIDATION, "法定代表人不能为空", field="legal_representative")
     with transaction.atomic():
-        updated = Organization.objects.filter(
-            pk=organization.pk, version=expected_version
-        ).update(**fields, version=F("version") + 1, updated_at=clock.now())
+        updated = Organization.objects.filter(pk=organization.pk, version=expected_version).update(
+            **fields, version=F("version") + 1, updated_at=clock.now()
+        )
         if updated != 1:
             raise DomainError(ErrorCode.CONFLICT)
         organization.refresh_from_db()
@@ -517,9 +519,7 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
         if changed != 1:
             raise DomainError(ErrorCode.CONFLICT, "该角色已被撤销")
         membership.refresh_from_db()
-        ledger.record(
-            "registry:membership:revoked", membership, actor, {"role": membership.role}
-        )
+        ledger.record("registry:membership:revoked", membership, actor, {"role": membership.role})
     return membership
 
 

@@ -24,7 +24,10 @@ def register_view(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                org = services.organization_register(actor=request.user, **form.cleaned_data)
+                org = services.organization_register(
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                    **form.cleaned_data,
+                )
             except DomainError as exc:
                 status = attach_error(form, exc)
             else:
@@ -32,7 +35,9 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:entity_detail", uscc=org.uscc)
     has_person = selectors.person_of(request.user) is not None
     return render(
-        request, "registry/register.html", {"form": form, "has_person": has_person},
+        request,
+        "registry/register.html",
+        {"form": form, "has_person": has_person},
         status=status,
     )
 
@@ -45,8 +50,8 @@ def _entity_form_view(
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
     if not services.can_manage_organization(request.user, org):  # type: ignore[arg-type]
-        exc = DomainError(ErrorCode.PERMISSION_DENIED)
-        return render(request, "web/error.html", {"error": exc}, status=403)
+        denied = DomainError(ErrorCode.PERMISSION_DENIED)
+        return render(request, "web/error.html", {"error": denied}, status=403)
     form = form_class(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -60,8 +65,10 @@ def _entity_form_view(
                 messages.success(request, _("已登记"))
                 return redirect("portal:entity_detail", uscc=org.uscc)
     return render(
-        request, "registry/entity_form.html",
-        {"form": form, "org": org, "title": title}, status=status,
+        request,
+        "registry/entity_form.html",
+        {"form": form, "org": org, "title": title},
+        status=status,
     )
 
 

@@ -27,8 +27,28 @@ _BAIYIN = Path(__file__).resolve().parent.parent / "registry" / "data" / "baiyin
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强玉兰红梅海燕建华文斌晓东晓明春梅国庆丽娟立新振华永红德胜兴旺"
-PREFIXES = ["白银", "银光", "黄河", "陇原", "靖远", "会宁", "景泰", "平川", "金鼎", "祁连",
-            "丝路", "寿鹿山", "乌兰", "屈吴", "红会", "兴隆", "永泰", "五佛", "条山", "水川"]
+PREFIXES = [
+    "白银",
+    "银光",
+    "黄河",
+    "陇原",
+    "靖远",
+    "会宁",
+    "景泰",
+    "平川",
+    "金鼎",
+    "祁连",
+    "丝路",
+    "寿鹿山",
+    "乌兰",
+    "屈吴",
+    "红会",
+    "兴隆",
+    "永泰",
+    "五佛",
+    "条山",
+    "水川",
+]
 TRADES = [
     ("建设工程有限公司", ["建筑工程施工总承包", "市政公用工程施工总承包"], "bidder"),
     ("路桥工程有限责任公司", ["公路工程施工总承包"], "bidder"),
@@ -55,8 +75,9 @@ OWNERS = [
 
 
 class Demo:
-    def __init__(self, seed: int = 2026, organisations: int = 220,
-                 log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, seed: int = 2026, organisations: int = 220, log: Callable[[str], None] = print
+    ) -> None:
         self.rng = random.Random(seed)
         self.target = organisations
         self.log = log
@@ -65,6 +86,7 @@ class Demo:
         self.data = json.loads(_BAIYIN.read_text(encoding="utf-8"))
         self.districts = [d["code"] for d in self.data["districts"]]
         self.today = clock.now().date()
+        self._names: set[str] = set()
 
     # identifiers -------------------------------------------------------------
     def citizen_id(self) -> str:
@@ -89,7 +111,9 @@ class Demo:
         return self.rng.choice(SURNAMES) + given
 
     def phone(self) -> str:
-        return "1" + self.rng.choice("3589") + "".join(self.rng.choice("0123456789") for _ in range(9))
+        return (
+            "1" + self.rng.choice("3589") + "".join(self.rng.choice("0123456789") for _ in range(9))
+        )
 
     # steps -------------------------------------------------------------------
     def run(self) -> None:
@@ -104,48 +128,78 @@ class Demo:
 
     def bootstrap(self) -> User:
         staff = accounts.user_signup(
-            username="staff", password=DEMO_PASSWORD, name="赵交易", id_type="01",
-            id_number=self.citizen_id(), phone=self.phone(),
+            username="staff",
+            password=DEMO_PASSWORD,
+            name="赵交易",
+            id_type="01",
+            id_number=self.citizen_id(),
+            phone=self.phone(),
         )
         accounts.centre_bootstrap_staff(user=staff)
         return staff
 
     def reference_data(self, staff: User) -> tuple[TradingCentre, list[Department]]:
         city = self.data["city"]
-        centre = TradingCentre(code=CENTRE_CODE, name=f"{city['name']}公共资源交易中心",
-                               region_code=city["code"])
+        centre = TradingCentre(
+            code=CENTRE_CODE, name=f"{city['name']}公共资源交易中心", region_code=city["code"]
+        )
         registry.reference_data_saved(actor=staff, obj=centre, changed=[], created=True)
         departments = []
         for i, d in enumerate(self.data["departments"], start=1):
-            dept = Department(code=f"{city['code']}-{i:02d}", name=d["name"], name_en=d["en"],
-                              region_code=city["code"], supervises=d.get("supervises", []))
+            dept = Department(
+                code=f"{city['code']}-{i:02d}",
+                name=d["name"],
+                name_en=d["en"],
+                region_code=city["code"],
+                supervises=d.get("supervises", []),
+            )
             registry.reference_data_saved(actor=staff, obj=dept, changed=[], created=True)
             departments.append(dept)
         staff_person = staff.person
-        registry.membership_grant(actor=staff, person=staff_person, role=Role.CENTRE_STAFF,
-                                  centre=centre)
+        registry.membership_grant(
+            actor=staff, person=staff_person, role=Role.CENTRE_STAFF, centre=centre
+        )
         self.log(f"centre {centre.name}, {len(departments)} departments")
         return centre, departments
 
-    def people_in_roles(self, staff: User, centre: TradingCentre,
-                        departments: list[Department]) -> None:
+    def people_in_roles(
+        self, staff: User, centre: TradingCentre, departments: list[Department]
+    ) -> None:
         by_name = {d.name: d for d in departments}
         for username, name, dept_name in [
             ("fgw", "钱发改", "市发展改革委"),
             ("czj", "孙财政", "市财政局"),
             ("zjj", "李住建", "市住建局"),
         ]:
-            user = accounts.user_provision(actor=staff, username=username, name=name,
-                                           id_type="01", id_number=self.citizen_id(),
-                                           phone=self.phone(), password=DEMO_PASSWORD)
-            registry.membership_grant(actor=staff, person=user.person, role=Role.REGULATOR,
-                                      department=by_name[dept_name])
-        expert = accounts.user_provision(actor=staff, username="expert", name="周专家",
-                                         id_type="01", id_number=self.citizen_id(),
-                                         phone=self.phone(), password=DEMO_PASSWORD)
+            user = accounts.user_provision(
+                actor=staff,
+                username=username,
+                name=name,
+                id_type="01",
+                id_number=self.citizen_id(),
+                phone=self.phone(),
+                password=DEMO_PASSWORD,
+            )
+            registry.membership_grant(
+                actor=staff, person=user.person, role=Role.REGULATOR, department=by_name[dept_name]
+            )
+        expert = accounts.user_provision(
+            actor=staff,
+            username="expert",
+            name="周专家",
+            id_type="01",
+            id_number=self.citizen_id(),
+            phone=self.phone(),
+            password=DEMO_PASSWORD,
+        )
         registry.membership_grant(actor=staff, person=expert.person, role=Role.EXPERT)
-        accounts.user_signup(username="public", password=DEMO_PASSWORD, name="吴公众",
-                             id_type="01", id_number=self.citizen_id())
+        accounts.user_signup(
+            username="public",
+            password=DEMO_PASSWORD,
+            name="吴公众",
+            id_type="01",
+            id_number=self.citizen_id(),
+        )
 
     def organisations(self, staff: User) -> None:
         named = {"tenderer": OWNERS[0], "agency": None, "bidder": None}
@@ -169,33 +223,58 @@ class Demo:
                 username = "agency"
             elif role == "bidder" and not User.objects.filter(username="bidder").exists():
                 username = "bidder"
-            roles = [role] if role == "agency" else (
-                ["bidder", "tenderer"] if self.rng.random() < 0.05 else ["bidder"])
-            self._org(username or f"u{count:04d}", name, OrgKind.ENTERPRISE, "91", region,
-                      roles, quals)
+            roles = (
+                [role]
+                if role == "agency"
+                else (["bidder", "tenderer"] if self.rng.random() < 0.05 else ["bidder"])
+            )
+            self._org(
+                username or f"u{count:04d}", name, OrgKind.ENTERPRISE, "91", region, roles, quals
+            )
             count += 1
         # one rural collective economic organisation (N-prefixed code, 农村集体产权)
-        self._org("", "靖远县东湾镇大坝村股份经济合作社", OrgKind.RURAL_COLLECTIVE, "N2",
-                  "620421", ["tenderer"], [])
+        self._org(
+            "",
+            "靖远县东湾镇大坝村股份经济合作社",
+            OrgKind.RURAL_COLLECTIVE,
+            "N2",
+            "620421",
+            ["tenderer"],
+            [],
+        )
         self.log(f"{count + 1} organisations")
 
-    _names: set[str] = set()
-
-    def _org(self, username: str, name: str, kind: str, head: str, region: str,
-             roles: list[str], quals: list[str]) -> None:
+    def _org(
+        self,
+        username: str,
+        name: str,
+        kind: str,
+        head: str,
+        region: str,
+        roles: list[str],
+        quals: list[str],
+    ) -> None:
         self._names.add(name)
         password = DEMO_PASSWORD if username in {"tenderer", "agency", "bidder"} else None
         user = accounts.user_provision(
             actor=User.objects.get(username="staff"),
             username=username or f"n{len(self._names):04d}",
-            name=self.person_name(), id_type="01", id_number=self.citizen_id(),
-            phone=self.phone(), password=password,
+            name=self.person_name(),
+            id_type="01",
+            id_number=self.citizen_id(),
+            phone=self.phone(),
+            password=password,
         )
         org = registry.organization_register(
-            actor=user, uscc=self.uscc(head, region), name=name, kind=kind,
-            region_code=region, legal_representative=self.person_name(), roles=roles,
+            actor=user,
+            uscc=self.uscc(head, region),
+            name=name,
+            kind=kind,
+            region_code=region,
+            legal_representative=self.person_name(),
+            roles=roles,
             address=f"甘肃省白银市{self.rng.choice(['人民路', '北京路', '诚信大道', '公园路', '四龙路'])}"
-                    f"{self.rng.randrange(1, 300)}号",
+            f"{self.rng.randrange(1, 300)}号",
             contact_phone="0943-" + "".join(self.rng.choice("0123456789") for _ in range(7)),
             registered_capital=Decimal(self.rng.choice([100, 500, 1000, 2000, 5000, 10000])),
             established_on=dt.date(1995, 1, 1) + dt.timedelta(days=self.rng.randrange(9000)),
@@ -203,15 +282,20 @@ class Demo:
         for q in quals:
             start = self.today - dt.timedelta(days=self.rng.randrange(30, 1500))
             registry.qualification_add(
-                actor=user, organization=org, qual_type=q, grade=self.rng.choice(GRADES),
+                actor=user,
+                organization=org,
+                qual_type=q,
+                grade=self.rng.choice(GRADES),
                 certificate_no=f"D{self.rng.randrange(10**8, 10**9)}",
-                issuer="甘肃省住房和城乡建设厅", valid_from=start,
+                issuer="甘肃省住房和城乡建设厅",
+                valid_from=start,
                 valid_to=start + dt.timedelta(days=1825),
             )
         if "bidder" in roles and self.rng.random() < 0.6:
             done = self.today - dt.timedelta(days=self.rng.randrange(60, 2000))
             registry.performance_add(
-                actor=user, organization=org,
+                actor=user,
+                organization=org,
                 project_name=f"{self.rng.choice(PREFIXES)}{self.rng.choice(['道路改造', '学校教学楼', '供水管网', '医院门诊楼', '信息化平台'])}项目",
                 client_name=self.rng.choice(OWNERS)[0],
                 contract_amount=Decimal(self.rng.randrange(50, 5000) * 10000),

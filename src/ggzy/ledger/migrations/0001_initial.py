@@ -4,32 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(db_index=True, max_length=100)),
-                ('subject_type', models.CharField(max_length=60)),
-                ('subject_id', models.CharField(max_length=100)),
-                ('actor', models.CharField(max_length=100)),
-                ('received_at', models.DateTimeField()),
-                ('rule_version', models.CharField(blank=True, default='', max_length=100)),
-                ('payload', models.JSONField()),
-                ('payload_sha256', models.CharField(max_length=64)),
-                ('payload_sm3', models.CharField(blank=True, default='', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(db_index=True, max_length=100)),
+                ("subject_type", models.CharField(max_length=60)),
+                ("subject_id", models.CharField(max_length=100)),
+                ("actor", models.CharField(max_length=100)),
+                ("received_at", models.DateTimeField()),
+                ("rule_version", models.CharField(blank=True, default="", max_length=100)),
+                ("payload", models.JSONField()),
+                ("payload_sha256", models.CharField(max_length=64)),
+                ("payload_sm3", models.CharField(blank=True, default="", max_length=64)),
             ],
             options={
-                'verbose_name': '存证记录',
-                'verbose_name_plural': '存证记录',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id', 'id'], name='ledger_subject_idx')],
+                "verbose_name": "存证记录",
+                "verbose_name_plural": "存证记录",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_type", "subject_id", "id"], name="ledger_subject_idx"
+                    )
+                ],
             },
         ),
     ]

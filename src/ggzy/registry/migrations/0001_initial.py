@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,164 +15,434 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('name_en', models.CharField(blank=True, default='', max_length=100, verbose_name='英文名称')),
-                ('region_code', models.CharField(max_length=6, verbose_name='行政区划代码')),
-                ('supervises', models.JSONField(blank=True, default=list, verbose_name='监管事项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="编码")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "name_en",
+                    models.CharField(
+                        blank=True, default="", max_length=100, verbose_name="英文名称"
+                    ),
+                ),
+                ("region_code", models.CharField(max_length=6, verbose_name="行政区划代码")),
+                ("supervises", models.JSONField(blank=True, default=list, verbose_name="监管事项")),
             ],
             options={
-                'verbose_name': '监管部门',
-                'verbose_name_plural': '监管部门',
+                "verbose_name": "监管部门",
+                "verbose_name_plural": "监管部门",
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('enterprise', '企业'), ('institution', '事业单位'), ('government', '机关'), ('social', '社会组织'), ('rural_collective', '农村集体经济组织'), ('individual', '个体工商户')], max_length=20, verbose_name='主体类型')),
-                ('region_code', models.CharField(max_length=6, verbose_name='行政区划代码')),
-                ('legal_representative', models.CharField(max_length=50, verbose_name='法定代表人')),
-                ('address', models.CharField(blank=True, default='', max_length=200, verbose_name='住所')),
-                ('contact_phone', models.CharField(blank=True, default='', max_length=30, verbose_name='联系电话')),
-                ('registered_capital', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='注册资本（万元）')),
-                ('established_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('business_scope', models.TextField(blank=True, default='', verbose_name='经营范围')),
-                ('status', models.CharField(choices=[('active', '正常'), ('suspended', '暂停'), ('deregistered', '注销')], default='active', max_length=20, verbose_name='状态')),
-                ('registered_at', models.DateTimeField(verbose_name='注册时间')),
-                ('updated_at', models.DateTimeField(verbose_name='更新时间')),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "uscc",
+                    models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("enterprise", "企业"),
+                            ("institution", "事业单位"),
+                            ("government", "机关"),
+                            ("social", "社会组织"),
+                            ("rural_collective", "农村集体经济组织"),
+                            ("individual", "个体工商户"),
+                        ],
+                        max_length=20,
+                        verbose_name="主体类型",
+                    ),
+                ),
+                ("region_code", models.CharField(max_length=6, verbose_name="行政区划代码")),
+                (
+                    "legal_representative",
+                    models.CharField(max_length=50, verbose_name="法定代表人"),
+                ),
+                (
+                    "address",
+                    models.CharField(blank=True, default="", max_length=200, verbose_name="住所"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(
+                        blank=True, default="", max_length=30, verbose_name="联系电话"
+                    ),
+                ),
+                (
+                    "registered_capital",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=20,
+                        null=True,
+                        verbose_name="注册资本（万元）",
+                    ),
+                ),
+                (
+                    "established_on",
+                    models.DateField(blank=True, null=True, verbose_name="成立日期"),
+                ),
+                (
+                    "business_scope",
+                    models.TextField(blank=True, default="", verbose_name="经营范围"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "正常"),
+                            ("suspended", "暂停"),
+                            ("deregistered", "注销"),
+                        ],
+                        default="active",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("registered_at", models.DateTimeField(verbose_name="注册时间")),
+                ("updated_at", models.DateTimeField(verbose_name="更新时间")),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name': '市场主体',
-                'verbose_name_plural': '市场主体',
-                'ordering': ['name'],
+                "verbose_name": "市场主体",
+                "verbose_name_plural": "市场主体",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TradingCentre',
+            name="TradingCentre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('region_code', models.CharField(max_length=6, verbose_name='行政区划代码')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="编码")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("region_code", models.CharField(max_length=6, verbose_name="行政区划代码")),
             ],
             options={
-                'verbose_name': '交易中心',
-                'verbose_name_plural': '交易中心',
+                "verbose_name": "交易中心",
+                "verbose_name_plural": "交易中心",
             },
         ),
         migrations.CreateModel(
-            name='Performance',
+            name="Performance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project_name', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('client_name', models.CharField(max_length=200, verbose_name='发包人/采购人')),
-                ('contract_amount', models.DecimalField(decimal_places=6, max_digits=20, verbose_name='合同金额（元）')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='开工/开始日期')),
-                ('completed_on', models.DateField(verbose_name='完成日期')),
-                ('description', models.TextField(blank=True, default='', verbose_name='说明')),
-                ('file', models.FileField(blank=True, upload_to='performances/%Y/%m/', verbose_name='证明材料')),
-                ('file_sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='performances', to='registry.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("project_name", models.CharField(max_length=200, verbose_name="项目名称")),
+                ("client_name", models.CharField(max_length=200, verbose_name="发包人/采购人")),
+                (
+                    "contract_amount",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=20, verbose_name="合同金额（元）"
+                    ),
+                ),
+                (
+                    "started_on",
+                    models.DateField(blank=True, null=True, verbose_name="开工/开始日期"),
+                ),
+                ("completed_on", models.DateField(verbose_name="完成日期")),
+                ("description", models.TextField(blank=True, default="", verbose_name="说明")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, upload_to="performances/%Y/%m/", verbose_name="证明材料"
+                    ),
+                ),
+                ("file_sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="performances",
+                        to="registry.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '业绩',
-                'verbose_name_plural': '业绩',
-                'ordering': ['-completed_on'],
+                "verbose_name": "业绩",
+                "verbose_name_plural": "业绩",
+                "ordering": ["-completed_on"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('id_type', models.CharField(choices=[('01', '居民身份证'), ('02', '港澳台居民居住证'), ('03', '外国人永久居留身份证'), ('04', '护照')], default='01', max_length=2, verbose_name='证件类型')),
-                ('id_number_encrypted', models.BinaryField(verbose_name='证件号码（密文）')),
-                ('id_number_index', models.CharField(editable=False, max_length=64, verbose_name='证件号码索引')),
-                ('id_number_masked', models.CharField(max_length=40, verbose_name='证件号码（掩码）')),
-                ('phone_encrypted', models.BinaryField(blank=True, null=True, verbose_name='手机号码（密文）')),
-                ('phone_masked', models.CharField(blank=True, default='', max_length=20, verbose_name='手机号码（掩码）')),
-                ('created_at', models.DateTimeField(verbose_name='登记时间')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='person', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[
+                            ("01", "居民身份证"),
+                            ("02", "港澳台居民居住证"),
+                            ("03", "外国人永久居留身份证"),
+                            ("04", "护照"),
+                        ],
+                        default="01",
+                        max_length=2,
+                        verbose_name="证件类型",
+                    ),
+                ),
+                ("id_number_encrypted", models.BinaryField(verbose_name="证件号码（密文）")),
+                (
+                    "id_number_index",
+                    models.CharField(editable=False, max_length=64, verbose_name="证件号码索引"),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(max_length=40, verbose_name="证件号码（掩码）"),
+                ),
+                (
+                    "phone_encrypted",
+                    models.BinaryField(blank=True, null=True, verbose_name="手机号码（密文）"),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(
+                        blank=True, default="", max_length=20, verbose_name="手机号码（掩码）"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="登记时间")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员',
-                'verbose_name_plural': '人员',
+                "verbose_name": "人员",
+                "verbose_name_plural": "人员",
             },
         ),
         migrations.CreateModel(
-            name='Qualification',
+            name="Qualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('qual_type', models.CharField(max_length=100, verbose_name='资质类型')),
-                ('grade', models.CharField(blank=True, default='', max_length=50, verbose_name='资质等级')),
-                ('certificate_no', models.CharField(max_length=100, verbose_name='证书编号')),
-                ('issuer', models.CharField(max_length=100, verbose_name='发证机关')),
-                ('valid_from', models.DateField(verbose_name='有效期起')),
-                ('valid_to', models.DateField(verbose_name='有效期止')),
-                ('file', models.FileField(blank=True, upload_to='qualifications/%Y/%m/', verbose_name='证书扫描件')),
-                ('file_sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='qualifications', to='registry.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("qual_type", models.CharField(max_length=100, verbose_name="资质类型")),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True, default="", max_length=50, verbose_name="资质等级"
+                    ),
+                ),
+                ("certificate_no", models.CharField(max_length=100, verbose_name="证书编号")),
+                ("issuer", models.CharField(max_length=100, verbose_name="发证机关")),
+                ("valid_from", models.DateField(verbose_name="有效期起")),
+                ("valid_to", models.DateField(verbose_name="有效期止")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, upload_to="qualifications/%Y/%m/", verbose_name="证书扫描件"
+                    ),
+                ),
+                ("file_sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="qualifications",
+                        to="registry.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '资质',
-                'verbose_name_plural': '资质',
-                'ordering': ['qual_type', '-valid_to'],
+                "verbose_name": "资质",
+                "verbose_name_plural": "资质",
+                "ordering": ["qual_type", "-valid_to"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('tenderer', '招标人/采购人'), ('agency', '招标代理机构'), ('bidder', '投标人/供应商'), ('expert', '评标专家'), ('centre_staff', '交易中心工作人员'), ('regulator', '行业监管部门'), ('public', '社会公众')], max_length=20, verbose_name='角色')),
-                ('is_admin', models.BooleanField(default=False, verbose_name='主体管理员')),
-                ('status', models.CharField(choices=[('active', '有效'), ('revoked', '已撤销')], default='active', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='registry.department')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.organization')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.person')),
-                ('centre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='registry.tradingcentre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("tenderer", "招标人/采购人"),
+                            ("agency", "招标代理机构"),
+                            ("bidder", "投标人/供应商"),
+                            ("expert", "评标专家"),
+                            ("centre_staff", "交易中心工作人员"),
+                            ("regulator", "行业监管部门"),
+                            ("public", "社会公众"),
+                        ],
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("is_admin", models.BooleanField(default=False, verbose_name="主体管理员")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "有效"), ("revoked", "已撤销")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="registry.department",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.person",
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="registry.tradingcentre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
             },
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(fields=('id_type', 'id_number_index'), name='registry_person_unique_id'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                fields=("id_type", "id_number_index"), name="registry_person_unique_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualification',
-            constraint=models.UniqueConstraint(fields=('organization', 'qual_type', 'certificate_no'), name='registry_qualification_unique'),
+            model_name="qualification",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "qual_type", "certificate_no"),
+                name="registry_qualification_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualification',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__gte', models.F('valid_from'))), name='registry_qualification_window'),
+            model_name="qualification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("valid_to__gte", models.F("valid_from"))),
+                name="registry_qualification_window",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(models.F('person'), models.F('role'), django.db.models.functions.comparison.Coalesce('organization', models.Value(0)), django.db.models.functions.comparison.Coalesce('centre', models.Value(0)), django.db.models.functions.comparison.Coalesce('department', models.Value(0)), condition=models.Q(('status', 'active')), name='registry_membership_unique_active'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                models.F("person"),
+                models.F("role"),
+                django.db.models.functions.comparison.Coalesce("organization", models.Value(0)),
+                django.db.models.functions.comparison.Coalesce("centre", models.Value(0)),
+                django.db.models.functions.comparison.Coalesce("department", models.Value(0)),
+                condition=models.Q(("status", "active")),
+                name="registry_membership_unique_active",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['tenderer', 'agency', 'bidder']), _negated=True), ('organization__isnull', False), _connector='OR'), name='registry_membership_org_role_needs_org'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ["tenderer", "agency", "bidder"]), _negated=True),
+                    ("organization__isnull", False),
+                    _connector="OR",
+                ),
+                name="registry_membership_org_role_needs_org",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'centre_staff'), _negated=True), ('centre__isnull', False), _connector='OR'), name='registry_membership_staff_needs_centre'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "centre_staff"), _negated=True),
+                    ("centre__isnull", False),
+                    _connector="OR",
+                ),
+                name="registry_membership_staff_needs_centre",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'regulator'), _negated=True), ('department__isnull', False), _connector='OR'), name='registry_membership_regulator_needs_department'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "regulator"), _negated=True),
+                    ("department__isnull", False),
+                    _connector="OR",
+                ),
+                name="registry_membership_regulator_needs_department",
+            ),
         ),
     ]

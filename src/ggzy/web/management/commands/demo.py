@@ -17,5 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--organisations", type=int, default=220)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        Demo(seed=options["seed"], organisations=options["organisations"],
-             log=self.stdout.write).run()
+        Demo(
+            seed=options["seed"], organisations=options["organisations"], log=self.stdout.write
+        ).run()
