@@ -81,3 +81,4 @@ def test_directory_search_with_htmx_and_english_switch(
     page.select_option("#lang-select", "en")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Market-entity registry"
