@@ -1,8 +1,9 @@
 """Idempotency-Key over real HTTP."""
 
+from tests.factories import uscc
+
 from ggzy.core.models import IdempotencyRecord
 from ggzy.registry.models import Organization
-from tests.factories import uscc
 
 
 def _body():

@@ -29,12 +29,24 @@ def _caller(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return "anonymous:" + request.META.get("REMOTE_ADDR", "")[:60]
+    return "anonymous:" + str(request.META.get("REMOTE_ADDR", ""))[:60]
 
 
 def _error(status: int, code: str, message: str) -> HttpResponse:
     body = json.dumps({"code": code, "message": message}, ensure_ascii=False)
     return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def _replay(previous: IdempotencyRecord | None, digest: str) -> HttpResponse:
+    if previous is None or previous.status == 0:  # still running (or removed meanwhile)
+        return _error(409, "idempotency_in_progress", "相同 Idempotency-Key 的请求正在处理")
+    if previous.request_sha256 != digest:
+        return _error(422, "idempotency_key_reused", "该 Idempotency-Key 已用于不同的请求内容")
+    replay = HttpResponse(
+        bytes(previous.body), status=previous.status, content_type=previous.content_type
+    )
+    replay["Idempotent-Replayed"] = "true"
+    return replay
 
 
 class IdempotencyMiddleware:
@@ -57,20 +69,7 @@ class IdempotencyMiddleware:
                     caller=caller, key=key, request_sha256=digest, created_at=clock.now()
                 )
         except IntegrityError:
-            previous = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
-            if previous is None:  # removed meanwhile: let the client retry
-                return _error(409, "idempotency_in_progress", "相同 Idempotency-Key 的请求正在处理")
-            if previous.request_sha256 != digest:
-                return _error(
-                    422, "idempotency_key_reused", "该 Idempotency-Key 已用于不同的请求内容"
-                )
-            if previous.status == 0:
-                return _error(409, "idempotency_in_progress", "相同 Idempotency-Key 的请求正在处理")
-            replay = HttpResponse(
-                bytes(previous.body), status=previous.status, content_type=previous.content_type
-            )
-            replay["Idempotent-Replayed"] = "true"
-            return replay
+            return _replay(IdempotencyRecord.objects.filter(caller=caller, key=key).first(), digest)
         response = self.get_response(request)
         if response.status_code >= 500 or not isinstance(response, HttpResponse):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
