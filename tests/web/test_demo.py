@@ -1,0 +1,64 @@
+import pytest
+
+from ggzy.ledger.models import Entry
+from ggzy.registry import identifiers as ids
+from ggzy.registry.models import Membership, Organization, Person, Role
+from ggzy.web.demo import Demo
+
+pytestmark = pytest.mark.django_db
+
+
+def _load(seed: int = 2026) -> list[str]:
+    Demo(seed=seed, organisations=30, log=lambda _m: None).run()
+    return sorted(Organization.objects.values_list("uscc", flat=True))
+
+
+def test_demo_is_valid_deterministic_and_loaded_once():
+    codes = _load()
+    assert len(codes) == 31  # 30 + one rural collective economic organisation
+    assert all(ids.is_valid_uscc(c) for c in codes)
+    assert any(c.startswith("N2") for c in codes)
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {r.value for r in Role if r != Role.PUBLIC}
+    # every demo row came through a service, so every organisation has its ledger entry
+    assert Entry.objects.filter(event_type="registry:organization:registered").count() == 31
+    entries = Entry.objects.count()
+    _load()  # second run does nothing
+    assert Entry.objects.count() == entries
+    assert Person.objects.filter(user__username="staff").exists()
+
+
+def test_same_seed_same_identifiers():
+    a, b, c = Demo(seed=1), Demo(seed=1), Demo(seed=2)
+    seq_a = [a.uscc("91", "620402") for _ in range(20)] + [a.citizen_id() for _ in range(20)]
+    seq_b = [b.uscc("91", "620402") for _ in range(20)] + [b.citizen_id() for _ in range(20)]
+    seq_c = [c.uscc("91", "620402") for _ in range(20)] + [c.citizen_id() for _ in range(20)]
+    assert seq_a == seq_b
+    assert seq_a != seq_c
+    assert all(ids.is_valid_citizen_id(n) for n in seq_a[20:])
+
+
+def test_bootstrap_command_refuses_second_run(monkeypatch):
+    from django.core.management import CommandError, call_command
+    from tests.factories import citizen_id
+
+    monkeypatch.setenv("GGZY_BOOTSTRAP_PASSWORD", "Boot#strap2026")
+    args = [
+        "--centre-code",
+        "620400",
+        "--centre-name",
+        "白银市公共资源交易中心",
+        "--region-code",
+        "620400",
+        "--name",
+        "赵一",
+    ]
+    call_command("bootstrap", *args, "--username", "admin1", "--id-number", citizen_id())
+    assert Membership.objects.filter(role="centre_staff", person__user__username="admin1").exists()
+    with pytest.raises(CommandError, match="conflict"):
+        call_command("bootstrap", *args, "--username", "admin2", "--id-number", citizen_id())
+    from ggzy.accounts.models import User
+
+    assert not User.objects.filter(username="admin2").exists()
+    with pytest.raises(CommandError, match="citizen_id_invalid"):
+        call_command("bootstrap", *args, "--username", "admin3", "--id-number", "123")
