@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,3 +91,21 @@ def today() -> dt.date:
     from ggzy.registry.services import _local_today
 
     return _local_today()
+
+
+@pytest.fixture(autouse=True)
+def _ledger_unlocked_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Transactional tests empty the database afterwards with DELETE (SQLite); the ledger's
+    append-only triggers would refuse that, so unlock them just for the flush."""
+    names = request.fixturenames
+    if "live_server" not in names and "transactional_db" not in names:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM ledger_maintenance")  # locked while the test runs
+    yield
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO ledger_maintenance (unlocked) VALUES (1)")

@@ -163,3 +163,11 @@ LOGGING = {
 
 GGZY_SITE_NAME = env_str("GGZY_SITE_NAME", "白银市公共资源交易平台")
 GGZY_SERVE_MEDIA = env_bool("GGZY_SERVE_MEDIA", False)
+
+# Evidence ledger (存证账本)
+GGZY_LOG_ORIGIN = env_str("GGZY_LOG_ORIGIN", "ggzy.baiyin.example/ledger")
+GGZY_LOG_KEY = env_str("GGZY_LOG_KEY", "")
+GGZY_LEDGER_SEQUENCER = env_str("GGZY_LEDGER_SEQUENCER", "inline")  # inline | worker
+GGZY_LEDGER_BATCH = env_int("GGZY_LEDGER_BATCH", 256, minimum=1)
+GGZY_LEDGER_SAFETY_SECONDS = env_int("GGZY_LEDGER_SAFETY_SECONDS", 300, minimum=0)
+GGZY_WITNESS_POLICY = env_str("GGZY_WITNESS_POLICY", "")

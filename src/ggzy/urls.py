@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from ggzy.accounts import views as accounts_views
 from ggzy.api import api
+from ggzy.ledger import views as ledger_views
 from ggzy.portal import views as portal_views
 from ggzy.registry import views as registry_views
 from ggzy.web import views as web_views
@@ -60,6 +61,9 @@ urlpatterns = [
     path("registry/", include(registry_patterns)),
     path("", include(web_patterns)),
     path("api/v1/", api.urls),
+    path("ledger/verify/", ledger_views.verify_page, name="ledger-verify"),
+    path("log/checkpoint", ledger_views.log_checkpoint, name="log-checkpoint"),
+    path("log/tile/<path:path>", ledger_views.log_tile, name="log-tile"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

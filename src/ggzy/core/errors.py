@@ -33,6 +33,9 @@ class ErrorCode(StrEnum):
     QUALIFICATION_DUPLICATE = "qualification_duplicate"
     FILE_TOO_LARGE = "file_too_large"
     FILE_TYPE = "file_type_not_allowed"
+    # ledger
+    LEDGER_PENDING = "ledger_pending"
+    RECEIPT_INVALID = "receipt_invalid"
     # accounts
     LOGIN_FAILED = "login_failed"
     TOTP_REQUIRED = "totp_required"
@@ -64,6 +67,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.QUALIFICATION_DUPLICATE: "该资质证书已登记",
     ErrorCode.FILE_TOO_LARGE: "文件过大",
     ErrorCode.FILE_TYPE: "只接受 PDF、JPEG 或 PNG 文件",
+    ErrorCode.LEDGER_PENDING: "该记录尚未写入存证日志，请稍后再试",
+    ErrorCode.RECEIPT_INVALID: "存证证明无效",
     ErrorCode.LOGIN_FAILED: "用户名或密码错误",
     ErrorCode.TOTP_REQUIRED: "请输入动态口令",
     ErrorCode.TOTP_INVALID: "动态口令错误或已过期",
@@ -86,6 +91,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOTP_REQUIRED: 401,
     ErrorCode.TOTP_INVALID: 401,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.LEDGER_PENDING: 409,
     ErrorCode.ENTITY_DUPLICATE: 409,
     ErrorCode.PERSON_DUPLICATE: 409,
     ErrorCode.MEMBERSHIP_DUPLICATE: 409,

@@ -10,11 +10,12 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import connection, models, transaction
 
 from ggzy import clock
 from ggzy.core.canonical import canonical_json
-from ggzy.ledger.models import Entry
+from ggzy.ledger.models import Entry, EntryDigest
 
 
 class LedgerUsageError(RuntimeError):
@@ -59,7 +60,7 @@ def record(
         raise LedgerUsageError(f"event type {event_type!r} is not source:subject:action")
     subject_type, subject_id = subject_ref(subject)
     canonical = canonical_json(payload)
-    return Entry.objects.create(
+    entry = Entry.objects.create(
         event_type=event_type,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -69,3 +70,47 @@ def record(
         payload=json.loads(canonical),  # stored exactly as hashed
         payload_sha256=hashlib.sha256(canonical).hexdigest(),
     )
+    digests = [
+        EntryDigest(sha256=value, entry=entry, field=field)
+        for field, value in _named_digests(entry.payload)
+    ]
+    if digests:
+        EntryDigest.objects.bulk_create(digests)
+    _schedule_integration()
+    return entry
+
+
+def _named_digests(payload: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Every ``…sha256`` field holding a 64-hex digest, with its dotted path."""
+    found: list[tuple[str, str]] = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            path = f"{prefix}{key}"
+            if (
+                key.endswith("sha256")
+                and isinstance(value, str)
+                and len(value) == 64
+                and all(c in "0123456789abcdef" for c in value)
+            ):
+                found.append((path[:100], value))
+            else:
+                found.extend(_named_digests(value, path + "."))
+    elif isinstance(payload, list):
+        for i, value in enumerate(payload):
+            found.extend(_named_digests(value, f"{prefix}{i}."))
+    return found
+
+
+def _integrate_after_commit() -> None:
+    from ggzy.ledger.sequencer import integrate_all_logged
+
+    integrate_all_logged()
+
+
+def _schedule_integration() -> None:
+    """With the inline sequencer, integrate once after the outermost transaction commits."""
+    if settings.GGZY_LEDGER_SEQUENCER != "inline":
+        return
+    if any(item[1] is _integrate_after_commit for item in connection.run_on_commit):
+        return
+    transaction.on_commit(_integrate_after_commit)

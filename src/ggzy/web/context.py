@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [
         (_("首页"), reverse("portal:home")),
         (_("市场主体"), reverse("portal:entity_list")),
+        (_("存证核验"), reverse("ledger-verify")),
     ]
     if user is not None and user.is_authenticated:
         roles = active_roles(user)
