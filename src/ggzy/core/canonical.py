@@ -39,7 +39,17 @@ def _normalise(value: Any) -> Any:  # noqa: PLR0911 - one branch per JSON type
     raise TypeError(f"cannot canonicalise {type(value).__name__}")
 
 
+def normalise(value: Any) -> Any:
+    """``value`` with JSON types only, exactly as ``canonical_json`` encodes it."""
+    return _normalise(value)
+
+
+def encode_normalised(value: Any) -> bytes:
+    """Canonical bytes of a value already passed through ``normalise``."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        _normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return encode_normalised(_normalise(value))

@@ -15,5 +15,6 @@ def __getattr__(name: str) -> Any:
     if name == "record":
         from ggzy.ledger.recorder import record
 
+        globals()["record"] = record  # later lookups skip this hook
         return record
     raise AttributeError(name)

@@ -7,15 +7,17 @@ changed: the entry commits with the change or not at all.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.base import ModelState
 
 from ggzy import clock
-from ggzy.core.canonical import canonical_json
-from ggzy.ledger.models import Entry, EntryDigest
+from ggzy.core.canonical import canonical_json, encode_normalised, normalise
+from ggzy.ledger.models import Entry
+from ggzy.ledger.rawsql import adapt_datetime, insert_many
 
 
 class LedgerUsageError(RuntimeError):
@@ -53,31 +55,82 @@ def record(
     rule_version: str = "",
 ) -> Entry:
     """Append an entry for ``event_type`` (``source:subject:action``) about ``subject``."""
-    if not connection.in_atomic_block:
+    conn = connections[DEFAULT_DB_ALIAS]  # one lookup of the thread-local proxy
+    if not conn.in_atomic_block:
         raise LedgerUsageError("ledger.record must run inside the service's transaction")
     parts = event_type.split(":")
     if len(parts) != 3 or not all(parts):
         raise LedgerUsageError(f"event type {event_type!r} is not source:subject:action")
     subject_type, subject_id = subject_ref(subject)
-    canonical = canonical_json(payload)
-    entry = Entry.objects.create(
+    normalised = normalise(payload)
+    canonical = encode_normalised(normalised)
+    # Built without Model.__init__ (hot path); the row is inserted by _insert below.
+    entry = Entry.__new__(Entry)
+    entry._state = ModelState()
+    entry._state.db = conn.alias
+    entry.__dict__.update(
         event_type=event_type,
         subject_type=subject_type,
         subject_id=subject_id,
         actor=actor_ref(actor),
         received_at=clock.now(),
         rule_version=rule_version,
-        payload=json.loads(canonical),  # stored exactly as hashed
+        payload=normalised,  # stored exactly as hashed
         payload_sha256=hashlib.sha256(canonical).hexdigest(),
+        payload_sm3="",
     )
-    digests = [
-        EntryDigest(sha256=value, entry=entry, field=field)
-        for field, value in _named_digests(entry.payload)
-    ]
-    if digests:
-        EntryDigest.objects.bulk_create(digests)
-    _schedule_integration()
+    entry.pk = _insert(conn, entry, canonical, _named_digests(entry.payload))
+    entry._state.adding = False
+    _schedule_integration(conn)
     return entry
+
+
+_COLUMNS = (
+    "event_type, subject_type, subject_id, actor, received_at, rule_version, payload, "
+    "payload_sha256, payload_sm3"
+)
+_INSERT = {
+    "sqlite": f"INSERT INTO ledger_entry ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",  # noqa: S608
+    "postgresql": (
+        f"INSERT INTO ledger_entry ({_COLUMNS}) "  # noqa: S608
+        "VALUES (%s,%s,%s,%s,%s,%s,%s::jsonb,%s,%s) RETURNING id"
+    ),
+}
+
+
+def _insert(
+    conn: BaseDatabaseWrapper, entry: Entry, canonical: bytes, digests: list[tuple[str, str]]
+) -> int:
+    """One INSERT … RETURNING on the DB-API connection, without the ORM's per-row machinery:
+    ``record`` is the hot path of every service (bench/bench_ledger.py measures it)."""
+    vendor = conn.vendor
+    received = adapt_datetime(conn, entry.received_at)
+    params = (
+        entry.event_type,
+        entry.subject_type,
+        entry.subject_id,
+        entry.actor,
+        received,
+        entry.rule_version,
+        canonical.decode("utf-8"),
+        entry.payload_sha256,
+        entry.payload_sm3,
+    )
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        cur = conn.connection.cursor()
+        try:
+            cur.execute(_INSERT[vendor], params)
+            pk = int(cur.fetchone()[0])
+        finally:
+            cur.close()
+    insert_many(
+        conn,
+        "ledger_entrydigest",
+        ("sha256", "entry_id", "field"),
+        [(value, pk, field) for field, value in digests],
+    )
+    return pk
 
 
 def _named_digests(payload: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -107,10 +160,10 @@ def _integrate_after_commit() -> None:
     integrate_all_logged()
 
 
-def _schedule_integration() -> None:
+def _schedule_integration(conn: BaseDatabaseWrapper) -> None:
     """With the inline sequencer, integrate once after the outermost transaction commits."""
     if settings.GGZY_LEDGER_SEQUENCER != "inline":
         return
-    if any(item[1] is _integrate_after_commit for item in connection.run_on_commit):
+    if any(item[1] is _integrate_after_commit for item in conn.run_on_commit):
         return
-    transaction.on_commit(_integrate_after_commit)
+    conn.on_commit(_integrate_after_commit)

@@ -17,35 +17,64 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from ggzy import clock
 from ggzy.core.canonical import canonical_json
 from ggzy.ledger import keys, merkle
 from ggzy.ledger.checkpoint import Checkpoint as CheckpointBody
 from ggzy.ledger.checkpoint import sign_checkpoint
-from ggzy.ledger.models import Checkpoint, Entry, LogLeaf, LogState, TreeNode
+from ggzy.ledger.models import Checkpoint, Entry, LogState
+from ggzy.ledger.rawsql import adapt_datetime, insert_many
 
 log = logging.getLogger(__name__)
 
 LEAF_VERSION = 1
 
 
-def leaf_data(entry: Entry) -> bytes:
-    """The bytes a leaf commits to (RFC 9162 leaf input): the entry's canonical JSON, without
-    its payload (only the payload's hash), so secrets never reach the public log."""
+_LEAF_FIELDS = (
+    "id",
+    "event_type",
+    "subject_type",
+    "subject_id",
+    "actor",
+    "received_at",
+    "rule_version",
+    "payload_sha256",
+)
+
+
+def _leaf_bytes(
+    seq: int,
+    event_type: str,
+    subject_type: str,
+    subject_id: str,
+    actor: str,
+    received_at: dt.datetime,
+    rule_version: str,
+    payload_sha256: str,
+) -> bytes:
     return canonical_json(
         {
             "v": LEAF_VERSION,
-            "seq": entry.pk,
-            "event_type": entry.event_type,
-            "subject": f"{entry.subject_type}:{entry.subject_id}",
-            "actor": entry.actor,
-            "received_at": entry.received_at,
-            "rule_version": entry.rule_version,
-            "payload_sha256": entry.payload_sha256,
+            "seq": seq,
+            "event_type": event_type,
+            "subject": f"{subject_type}:{subject_id}",
+            "actor": actor,
+            "received_at": received_at,
+            "rule_version": rule_version,
+            "payload_sha256": payload_sha256,
         }
     )
+
+
+def leaf_data(entry: Entry) -> bytes:
+    """The bytes a leaf commits to (RFC 9162 leaf input): the entry's canonical JSON, without
+    its payload (only the payload's hash), so secrets never reach the public log."""
+    return _leaf_bytes(*(getattr(entry, "pk" if f == "id" else f) for f in _LEAF_FIELDS))
+
+
+_LEAF_COLUMNS = ("index", "entry_id", "leaf_hash", "integrated_at")
 
 
 class SequencerConflict(RuntimeError):
@@ -61,25 +90,27 @@ def integrate(max_batch: int | None = None) -> int:
             LogState.objects.get_or_create(pk=1)  # present since migration 0003, or re-created
             state = LogState.objects.select_for_update().get(pk=1)
             pending = list(
-                Entry.objects.filter(id__gt=state.low_water, leaf__isnull=True).order_by("id")[
-                    :batch
-                ]
+                Entry.objects.filter(id__gt=state.low_water, leaf__isnull=True)
+                .order_by("id")
+                .values_list(*_LEAF_FIELDS)[:batch]
             )
             if not pending:
                 return 0
+            conn = connections[DEFAULT_DB_ALIAS]
             tree = merkle.CompactRange.from_bytes(bytes(state.frontier))
-            leaves: list[LogLeaf] = []
-            nodes: list[TreeNode] = []
-            for entry in pending:
-                h = merkle.leaf_hash(leaf_data(entry))
-                leaves.append(LogLeaf(index=tree.size, entry=entry, leaf_hash=h, integrated_at=now))
+            stamp = adapt_datetime(conn, now)
+            leaves: list[tuple[object, ...]] = []
+            nodes: list[tuple[int, bytes]] = []
+            for row in pending:
+                h = merkle.leaf_hash(_leaf_bytes(*row))
+                leaves.append((tree.size, row[0], h, stamp))
                 nodes.extend(
-                    TreeNode(id=merkle.stored_hash_index(node.level, node.index), hash=value)
+                    (merkle.stored_hash_index(node.level, node.index), value)
                     for node, value in tree.append(h)
                 )
-            LogLeaf.objects.bulk_create(leaves)
-            TreeNode.objects.bulk_create(nodes)
-            low_water = _next_low_water(state.low_water, pending[-1].pk, now)
+            insert_many(conn, "ledger_logleaf", _LEAF_COLUMNS, leaves)
+            insert_many(conn, "ledger_treenode", ("id", "hash"), nodes)
+            low_water = _next_low_water(state.low_water, pending[-1][0], now)
             advanced = LogState.objects.filter(pk=1, size=state.size).update(
                 size=tree.size, frontier=tree.to_bytes(), low_water=low_water, updated_at=now
             )
