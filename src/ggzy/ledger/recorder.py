@@ -90,7 +90,7 @@ _COLUMNS = (
     "payload_sha256, payload_sm3"
 )
 _INSERT = {
-    "sqlite": f"INSERT INTO ledger_entry ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",  # noqa: S608
+    "sqlite": f"INSERT INTO ledger_entry ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",  # noqa: S608
     "postgresql": (
         f"INSERT INTO ledger_entry ({_COLUMNS}) "  # noqa: S608
         "VALUES (%s,%s,%s,%s,%s,%s,%s::jsonb,%s,%s) RETURNING id"
@@ -116,14 +116,13 @@ def _insert(
         entry.payload_sha256,
         entry.payload_sm3,
     )
-    conn.ensure_connection()
-    with conn.wrap_database_errors:
-        cur = conn.connection.cursor()
-        try:
-            cur.execute(_INSERT[vendor], params)
-            pk = int(cur.fetchone()[0])
-        finally:
-            cur.close()
+    with conn.wrap_database_errors:  # connected: record() runs inside a transaction
+        if vendor == "sqlite":
+            pk = int(conn.connection.execute(_INSERT[vendor], params).lastrowid)
+        else:
+            with conn.connection.cursor() as cur:
+                cur.execute(_INSERT[vendor], params)
+                pk = int(cur.fetchone()[0])
     insert_many(
         conn,
         "ledger_entrydigest",
