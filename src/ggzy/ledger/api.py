@@ -63,7 +63,7 @@ def log_key(request: HttpRequest) -> dict[str, str]:
 
 @router.get("/checkpoint", summary="最新检查点 Latest checkpoint (signed note, text/plain)")
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    cp = proofs.latest_checkpoint()
+    cp = proofs.published_checkpoint()
     if cp is None:
         raise DomainError(ErrorCode.LEDGER_PENDING, "日志尚无检查点")
     return HttpResponse(proofs.checkpoint_note(cp), content_type="text/plain; charset=utf-8")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db.models import Count
+
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.ledger import merkle, tiles
 from ggzy.ledger.checkpoint import TlogProof
@@ -34,6 +36,22 @@ def tree_size() -> int:
 
 def latest_checkpoint() -> Checkpoint | None:
     return Checkpoint.objects.order_by("-size").first()
+
+
+def published_checkpoint() -> Checkpoint | None:
+    """The newest checkpoint cosigned by the witness quorum in force (见证策略); without a
+    policy, the newest checkpoint. Only published checkpoints are served and put in receipts."""
+    from ggzy.ledger.policy import current_policy
+
+    threshold = current_policy().threshold
+    if threshold == 0:
+        return latest_checkpoint()
+    return (
+        Checkpoint.objects.annotate(n=Count("cosigs"))
+        .filter(n__gte=threshold)
+        .order_by("-size")
+        .first()
+    )
 
 
 def checkpoint_note(cp: Checkpoint) -> bytes:
@@ -70,7 +88,7 @@ def receipt(entry: Entry) -> TlogProof:
     """存证证明: the offline proof file for ``entry`` (c2sp.org/tlog-proof@v1) against the
     latest checkpoint; ``extra`` carries the leaf data so the verifier needs nothing else."""
     leaf = LogLeaf.objects.filter(entry=entry).first()
-    cp = latest_checkpoint()
+    cp = published_checkpoint()
     if leaf is None or cp is None or cp.size <= leaf.index:
         raise DomainError(ErrorCode.LEDGER_PENDING)
     return TlogProof(

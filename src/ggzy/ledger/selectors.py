@@ -13,4 +13,4 @@ def entries(
         qs = qs.filter(subject_type=subject_type)
     if subject_id:
         qs = qs.filter(subject_id=subject_id)
-    return qs.order_by("id")[:limit]
+    return qs.select_related("leaf").order_by("id")[:limit]

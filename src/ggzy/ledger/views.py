@@ -25,7 +25,7 @@ _MAX_RECEIPT = 64 * 1024
 
 @require_GET
 def log_checkpoint(request: HttpRequest) -> HttpResponse:
-    cp = proofs.latest_checkpoint()
+    cp = proofs.published_checkpoint()
     if cp is None:
         return HttpResponse("no checkpoint yet\n", status=404, content_type="text/plain")
     response = HttpResponse(proofs.checkpoint_note(cp), content_type="text/plain; charset=utf-8")

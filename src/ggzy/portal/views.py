@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ggzy.accounts.permissions import Perm, user_permissions
 from ggzy.core.errors import DomainError
 from ggzy.registry import selectors, services
 from ggzy.registry.models import Membership, Organization, OrgKind, Person, Qualification, Role
@@ -61,5 +62,6 @@ def entity_detail(request: HttpRequest, uscc: str) -> HttpResponse:
             "can_manage": can_manage,
             "members": selectors.organization_members(org) if can_manage else None,
             "performances": org.performances.all()[:20],
+            "can_read_ledger": Perm.LEDGER_ENTRY_READ in user_permissions(request.user),
         },
     )

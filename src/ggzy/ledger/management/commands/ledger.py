@@ -15,7 +15,7 @@ from ggzy.ledger.policy import policy_from_file
 
 
 class Command(BaseCommand):
-    help = "Evidence ledger tools: sequence | verify | audit | export-tiles | key"
+    help = "Evidence ledger tools: sequence | cosign | verify | audit | export-tiles | key"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         ver.add_argument("--policy", help="witness policy file (docs/witness.md)")
         aud = sub.add_parser("audit", help="recompute the whole log and check every row")
         aud.add_argument("--all", action="store_true", help="list every problem, not the first")
+        sub.add_parser("cosign", help="ask the policy's witnesses to cosign the newest checkpoint")
         exp = sub.add_parser("export-tiles", help="write checkpoint + tiles for static serving")
         exp.add_argument("directory")
         sub.add_parser("key", help="print the log's verifier key")
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(keys.verifier_key())
 
     def _sequence(self, o: dict[str, Any]) -> None:
+        from ggzy.ledger.cosign import cosign_latest
         from ggzy.ledger.sequencer import SequencerConflict, integrate
 
         while True:
@@ -48,6 +50,12 @@ class Command(BaseCommand):
                 done = 0
             if done:
                 self.stdout.write(f"integrated {done}; size {proofs.tree_size()}")
+                result = cosign_latest()
+                if result is not None:
+                    self.stdout.write(
+                        f"cosigned by {result.cosigned} witnesses; "
+                        f"policy {'met' if result.policy_met else 'NOT met'}"
+                    )
             if not o["follow"]:
                 if done:
                     continue
@@ -84,11 +92,23 @@ class Command(BaseCommand):
             self.stderr.write(line)
         sys.exit(1)
 
+    def _cosign(self, o: dict[str, Any]) -> None:
+        from ggzy.ledger.cosign import cosign_latest
+
+        result = cosign_latest()
+        if result is None:
+            self.stdout.write("nothing to cosign (no policy, no checkpoint, or already cosigned)")
+            return
+        for outcome in result.outcomes:
+            self.stdout.write(f"{outcome.witness.name}: {outcome.kind} {outcome.detail}")
+        if not result.policy_met:
+            raise CommandError("witness policy not met")
+
     def _export_tiles(self, o: dict[str, Any]) -> None:
         out = Path(o["directory"])
-        cp = proofs.latest_checkpoint()
+        cp = proofs.published_checkpoint()
         if cp is None:
-            raise CommandError("no checkpoint yet")
+            raise CommandError("no published checkpoint yet")
         written = 0
         for tile in tiles.tiles_for_size(cp.size):
             self._write(out / tile.path, proofs.tile_bytes(tile.path))
