@@ -102,10 +102,14 @@ def child(database: str, million: int) -> dict[str, Any]:
         "p99": latencies[int(len(latencies) * 0.99)] * 1000,
     }
     settings.GGZY_LEDGER_SEQUENCER = "worker"
+    if vendor == "sqlite":
+        out["record_to_cosigned_ms"] = _cosigned_latency(settings, seq)
+        seq += 200
 
     if million and vendor == "sqlite":
         samples = []
         start_rss = rss_mib()
+        next_mark = 100_000
         t0 = time.perf_counter()
         while seq < million:
             with transaction.atomic():
@@ -115,8 +119,9 @@ def child(database: str, million: int) -> dict[str, Any]:
                                   {"n": seq})
             if seq % 4096 == 0 or seq == million:
                 drain(4096)
-            if seq % 100_000 == 0:
+            if seq >= next_mark:
                 samples.append({"entries": seq, "rss_mib": rss_mib()})
+                next_mark += 100_000
         build_s = time.perf_counter() - t0
         size = proofs.tree_size()
         rng = random.Random(1)
@@ -150,6 +155,57 @@ def child(database: str, million: int) -> dict[str, Any]:
             "receipt_bytes": len(receipt),
         }
     return out
+
+
+def _cosigned_latency(settings: Any, seq: int) -> dict[str, float]:
+    """record → integrate → 2-of-3 cosigned checkpoint, with three real witness processes."""
+    from django.db import transaction
+
+    from ggzy import ledger
+    from ggzy.ledger import keys
+    from ggzy.ledger.cosign import cosign_latest
+    from ggzy.ledger.sequencer import integrate
+    from ggzy.ledger.witness_server import KnownLog, generate_key_file, write_config
+
+    tmp = Path(tempfile.mkdtemp(prefix="ggzy-bench-witness-"))
+    procs, lines = [], []
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    for i in range(3):
+        d = tmp / f"w{i}"
+        d.mkdir()
+        generate_key_file(f"bench.witness{i}", d / "w.skey")
+        write_config(d / "w.toml", key_file=str(d / "w.skey"), state_db=str(d / "s.db"),
+                     listen="127.0.0.1:0",
+                     logs=[KnownLog(keys.origin(), (keys.verifier_key(),))])
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ggzy.ledger.witness_server", "--config", str(d / "w.toml")],
+            stdout=subprocess.PIPE, text=True, env=env,
+        )
+        vkey = proc.stdout.readline().split()[-1]  # "witness vkey <vkey>"
+        url = proc.stdout.readline().split()[-1]  # "listening on <url>"
+        procs.append(proc)
+        lines.append(f"witness w{i} {vkey} {url}\n")
+    policy = tmp / "witnesses.policy"
+    policy.write_text("".join(lines) + "quorum 2\n")
+    settings.GGZY_WITNESS_POLICY = str(policy)
+    samples = []
+    try:
+        for _ in range(200):
+            seq += 1
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                ledger.record("bench:entry:added", ("bench.entry", str(seq)), "system:bench", {})
+            integrate()
+            result = cosign_latest()
+            assert result is not None and result.policy_met
+            samples.append(time.perf_counter() - t0)
+    finally:
+        settings.GGZY_WITNESS_POLICY = ""
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+    samples.sort()
+    return {"p50": statistics.median(samples) * 1000, "p99": samples[197] * 1000}
 
 
 def _pymerkle(leaves: list[bytes], batch: int) -> float:
@@ -225,6 +281,9 @@ def main() -> None:
                                 "value": row["ratio_ours_over_pymerkle"], "unit": "x"})
         for k, v in r["record_to_checkpoint_ms"].items():
             figures.append({"metric": f"{db}_record_to_checkpoint_{k}", "value": v, "unit": "ms"})
+        for k, v in r.get("record_to_cosigned_ms", {}).items():
+            figures.append({"metric": f"{db}_record_to_2of3_cosigned_{k}", "value": v,
+                            "unit": "ms"})
         if "million" in r:
             m = r["million"]
             for k in ("build_seconds", "rss_start_mib", "rss_growth_100k_to_end_mib",

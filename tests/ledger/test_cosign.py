@@ -89,3 +89,23 @@ def test_checkpoints_published_only_with_quorum(witnesses: list[WitnessProcess])
     with pytest.raises(DomainError) as err:
         proofs.receipt(third[0])
     assert err.value.code == ErrorCode.LEDGER_PENDING
+
+
+def test_witness_anchor_backend(witnesses: list[WitnessProcess]) -> None:
+    from ggzy.ledger.anchoring import AnchorError, WitnessAnchor, anchor_latest
+    from ggzy.ledger.witness_client import WitnessEndpoint
+
+    _record(2)
+    integrate()
+    endpoint = WitnessEndpoint("w2", witnesses[2].url, witnesses[2].vkey)
+    anchor = WitnessAnchor(endpoint, timeout=2)
+    receipt = anchor_latest(anchor)
+    assert receipt.size == 2
+    assert receipt.reference.startswith("— witness.dept2.example ")
+    assert anchor.lookup(2) == receipt
+    assert anchor.lookup(1) is None
+    witnesses[2].stop()
+    _record(1)
+    integrate()
+    with pytest.raises(AnchorError, match="w2"):
+        anchor_latest(anchor)

@@ -5,6 +5,7 @@ that meets the quorum."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,7 +13,12 @@ from django.db import IntegrityError, transaction
 from ggzy import clock
 from ggzy.ledger import proofs
 from ggzy.ledger.models import Checkpoint, Cosignature
-from ggzy.ledger.witness_client import CosignResult, gather_cosignatures, load_policy
+from ggzy.ledger.witness_client import (
+    CosignResult,
+    WitnessEndpoint,
+    gather_cosignatures,
+    load_policy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +35,19 @@ def cosign_latest(*, timeout: float = 5.0) -> CosignResult | None:
     cp = proofs.latest_checkpoint()
     if cp is None:
         return None
+    return cosign_checkpoint(cp, witnesses, threshold, timeout=timeout)
+
+
+def cosign_checkpoint(
+    cp: Checkpoint, witnesses: Sequence[WitnessEndpoint], threshold: int, *, timeout: float = 5.0
+) -> CosignResult | None:
+    """Gather cosignatures on ``cp`` from the ``witnesses`` that have not cosigned it yet."""
     have = set(Cosignature.objects.filter(checkpoint=cp).values_list("witness", flat=True))
     todo = [w for w in witnesses if w.name not in have]
     if not todo:
         return None
     previous = (
-        Checkpoint.objects.filter(size__lt=cp.size, cosigs__isnull=False)
+        Checkpoint.objects.filter(size__lt=cp.size, cosigs__witness__in=[w.name for w in todo])
         .order_by("-size")
         .values_list("size", flat=True)
         .first()
