@@ -171,3 +171,4 @@ GGZY_LEDGER_SEQUENCER = env_str("GGZY_LEDGER_SEQUENCER", "inline")  # inline | w
 GGZY_LEDGER_BATCH = env_int("GGZY_LEDGER_BATCH", 256, minimum=1)
 GGZY_LEDGER_SAFETY_SECONDS = env_int("GGZY_LEDGER_SAFETY_SECONDS", 300, minimum=0)
 GGZY_WITNESS_POLICY = env_str("GGZY_WITNESS_POLICY", "")
+GGZY_LEDGER_SM3 = env_bool("GGZY_LEDGER_SM3", False)  # also record SM3 of each payload (国密)

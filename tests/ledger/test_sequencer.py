@@ -175,3 +175,21 @@ def test_digests_are_indexed_for_public_lookup():
         ("file_sha256", digest),
         ("nested.0.doc_sha256", "cd" * 32),
     }
+
+
+def test_optional_sm3_payload_hash(settings):
+    settings.GGZY_LEDGER_SM3 = True
+    with transaction.atomic():
+        entry = ledger.record("test:x:y", ("test.x", "1"), "system:t", {"msg": "abc"})
+    from cryptography.hazmat.primitives import hashes
+
+    from ggzy.core.canonical import canonical_json
+
+    h = hashes.Hash(hashes.SM3())
+    h.update(canonical_json({"msg": "abc"}))
+    assert entry.payload_sm3 == h.finalize().hex()
+    assert Entry.objects.get(pk=entry.pk).payload_sm3 == entry.payload_sm3
+    integrate()
+    assert audit().ok
+    _tamper("UPDATE ledger_entry SET payload_sm3 = %s WHERE id = %s", ["00" * 32, entry.pk])
+    assert audit().problems == [f"entry {entry.pk}: payload does not match its recorded SM3"]

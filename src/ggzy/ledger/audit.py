@@ -12,6 +12,7 @@ from ggzy.crypto import note
 from ggzy.ledger import keys, merkle
 from ggzy.ledger.checkpoint import CheckpointError, open_checkpoint
 from ggzy.ledger.models import Checkpoint, Entry, LogLeaf, LogState, TreeNode
+from ggzy.ledger.recorder import _sm3
 from ggzy.ledger.sequencer import leaf_data
 
 _CHUNK = 2000
@@ -36,13 +37,8 @@ def audit(*, stop_at_first: bool = True) -> AuditReport:  # noqa: PLR0911 - stop
         report.problems.append(text)
         return stop_at_first
 
-    for entry in Entry.objects.order_by("id").iterator(chunk_size=_CHUNK):
-        report.entries += 1
-        digest = hashlib.sha256(canonical_json(entry.payload)).hexdigest()
-        if digest != entry.payload_sha256 and problem(
-            f"entry {entry.pk}: payload does not match its recorded SHA-256"
-        ):
-            return report
+    if _bad_payloads(report, problem):
+        return report
 
     verifier: note.Verifier = keys.verifier()
     checkpoints = iter(Checkpoint.objects.order_by("size").iterator(chunk_size=_CHUNK))
@@ -90,6 +86,24 @@ def audit(*, stop_at_first: bool = True) -> AuditReport:  # noqa: PLR0911 - stop
     if state_size != tree.size:
         problem(f"sequencer state says size {state_size}, leaves give {tree.size}")
     return report
+
+
+def _bad_payloads(report: AuditReport, problem: Callable[[str], bool]) -> bool:
+    """Recompute every payload hash (SHA-256, and SM3 where recorded); True to stop."""
+    for entry in Entry.objects.order_by("id").iterator(chunk_size=_CHUNK):
+        report.entries += 1
+        canonical = canonical_json(entry.payload)
+        if hashlib.sha256(canonical).hexdigest() != entry.payload_sha256 and problem(
+            f"entry {entry.pk}: payload does not match its recorded SHA-256"
+        ):
+            return True
+        if (
+            entry.payload_sm3
+            and entry.payload_sm3 != _sm3(canonical)
+            and problem(f"entry {entry.pk}: payload does not match its recorded SM3")
+        ):
+            return True
+    return False
 
 
 def _bad_checkpoint(

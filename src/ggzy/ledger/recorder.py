@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -77,7 +78,7 @@ def record(
         rule_version=rule_version,
         payload=normalised,  # stored exactly as hashed
         payload_sha256=hashlib.sha256(canonical).hexdigest(),
-        payload_sm3="",
+        payload_sm3=_sm3(canonical) if settings.GGZY_LEDGER_SM3 else "",
     )
     entry.pk = _insert(conn, entry, canonical, _named_digests(entry.payload))
     entry._state.adding = False
@@ -130,6 +131,13 @@ def _insert(
         [(value, pk, field) for field, value in digests],
     )
     return pk
+
+
+def _sm3(data: bytes) -> str:
+    """SM3 (GB/T 32905) of the canonical payload, for the national-crypto suite (国密)."""
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize().hex()
 
 
 def _named_digests(payload: Any, prefix: str = "") -> list[tuple[str, str]]:
