@@ -167,6 +167,7 @@ GGZY_SERVE_MEDIA = env_bool("GGZY_SERVE_MEDIA", False)
 # Evidence ledger (存证账本)
 GGZY_LOG_ORIGIN = env_str("GGZY_LOG_ORIGIN", "ggzy.baiyin.example/ledger")
 GGZY_LOG_KEY = env_str("GGZY_LOG_KEY", "")
+GGZY_LOG_SM2_KEY = env_str("GGZY_LOG_SM2_KEY", "")  # optional SM2-SM3 checkpoint line (国密)
 GGZY_LEDGER_SEQUENCER = env_str("GGZY_LEDGER_SEQUENCER", "inline")  # inline | worker
 GGZY_LEDGER_BATCH = env_int("GGZY_LEDGER_BATCH", 256, minimum=1)
 GGZY_LEDGER_SAFETY_SECONDS = env_int("GGZY_LEDGER_SAFETY_SECONDS", 300, minimum=0)

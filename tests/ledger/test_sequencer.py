@@ -193,3 +193,21 @@ def test_optional_sm3_payload_hash(settings):
     assert audit().ok
     _tamper("UPDATE ledger_entry SET payload_sm3 = %s WHERE id = %s", ["00" * 32, entry.pk])
     assert audit().problems == [f"entry {entry.pk}: payload does not match its recorded SM3"]
+
+
+def test_checkpoints_carry_an_sm2_line_when_configured(settings):
+    from ggzy.crypto.note_sm2 import VERIFIERS, Sm2Signer
+
+    gm = Sm2Signer.generate(keys.origin())
+    settings.GGZY_LOG_SM2_KEY = gm.signer_key()
+    _record(3)
+    integrate()
+    signed = bytes(proofs.latest_checkpoint().note)
+    # standard verifiers still accept it (unknown line skipped) …
+    body, _ = open_checkpoint(signed, keys.verifier())
+    assert body.size == 3
+    # … and the SM2 key verifies its own line
+    sm2_verifier = note.parse_verifier_key(gm.verifier().verifier_key(), extra_algorithms=VERIFIERS)
+    opened = note.open_note(signed, [keys.verifier(), sm2_verifier])
+    assert len(opened.signatures) == 2
+    assert audit().ok

@@ -54,3 +54,17 @@ def verifier() -> note.Verifier:
 
 def origin() -> str:
     return signer().name
+
+
+def sm2_signer() -> note.Signer | None:
+    """The optional SM2-SM3 signer (``GGZY_LOG_SM2_KEY``) adding a 国密 line to checkpoints."""
+    if not settings.GGZY_LOG_SM2_KEY:
+        return None
+    from ggzy.crypto.note_sm2 import SIGNERS
+
+    return note.parse_signer_key(settings.GGZY_LOG_SM2_KEY, extra_algorithms=SIGNERS)
+
+
+def checkpoint_signers() -> list[note.Signer]:
+    extra = sm2_signer()
+    return [signer(), *([extra] if extra is not None else [])]

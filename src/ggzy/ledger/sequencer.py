@@ -21,9 +21,10 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from ggzy import clock
 from ggzy.core.canonical import canonical_json
+from ggzy.crypto.note import sign_note
 from ggzy.ledger import keys, merkle
 from ggzy.ledger.checkpoint import Checkpoint as CheckpointBody
-from ggzy.ledger.checkpoint import sign_checkpoint
+from ggzy.ledger.checkpoint import format_checkpoint
 from ggzy.ledger.models import Checkpoint, Entry, LogState
 from ggzy.ledger.rawsql import adapt_datetime, insert_many
 
@@ -121,7 +122,7 @@ def integrate(max_batch: int | None = None) -> int:
             Checkpoint.objects.create(
                 size=tree.size,
                 root_hash=root,
-                note=sign_checkpoint(body, keys.signer()),
+                note=sign_note(format_checkpoint(body), keys.checkpoint_signers()),
                 signed_at=now,
             )
     except IntegrityError as exc:  # a concurrent sequencer integrated the same entries

@@ -31,13 +31,27 @@ class Command(BaseCommand):
         sub.add_parser("cosign", help="ask the policy's witnesses to cosign the newest checkpoint")
         exp = sub.add_parser("export-tiles", help="write checkpoint + tiles for static serving")
         exp.add_argument("directory")
-        sub.add_parser("key", help="print the log's verifier key")
+        sub.add_parser("key", help="print the log's verifier key (and the SM2 one, if set)")
+        sub.add_parser("sm2-keygen", help="print a new SM2 signer key for GGZY_LOG_SM2_KEY")
 
     def handle(self, *args: Any, **o: Any) -> None:
         getattr(self, "_" + o["action"].replace("-", "_"))(o)
 
     def _key(self, o: dict[str, Any]) -> None:
         self.stdout.write(keys.verifier_key())
+        extra = keys.sm2_signer()
+        if extra is not None:
+            from ggzy.crypto.note_sm2 import Sm2Signer
+
+            assert isinstance(extra, Sm2Signer)
+            self.stdout.write(extra.verifier().verifier_key())
+
+    def _sm2_keygen(self, o: dict[str, Any]) -> None:
+        from ggzy.crypto.note_sm2 import Sm2Signer
+
+        new = Sm2Signer.generate(keys.origin())
+        self.stdout.write(f"GGZY_LOG_SM2_KEY={new.signer_key()}")
+        self.stdout.write(f"# verifier key: {new.verifier().verifier_key()}")
 
     def _sequence(self, o: dict[str, Any]) -> None:
         from ggzy.ledger.cosign import cosign_latest
