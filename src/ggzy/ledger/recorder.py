@@ -121,9 +121,15 @@ def _insert(
         if vendor == "sqlite":
             pk = int(conn.connection.execute(_INSERT[vendor], params).lastrowid)
         else:
-            with conn.connection.cursor() as cur:
-                cur.execute(_INSERT[vendor], params)
-                pk = int(cur.fetchone()[0])
+            # server-side binding and a prepared statement: Django's own cursors bind on the
+            # client, which makes the server parse every INSERT again
+            import psycopg
+
+            with psycopg.Cursor(conn.connection) as cur:
+                cur.execute(_INSERT[vendor], params, prepare=True)
+                row = cur.fetchone()
+                assert row is not None
+                pk = int(row[0])
     insert_many(
         conn,
         "ledger_entrydigest",
