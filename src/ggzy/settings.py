@@ -77,6 +77,14 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Django's own queries bind on the client and never prepare; the ledger's hot INSERT
+        # uses a server-side-binding cursor, prepared after 5 runs (unset behind a pooler in
+        # transaction mode with GGZY_PG_PREPARE_THRESHOLD=0).
+        _threshold = env_int("GGZY_PG_PREPARE_THRESHOLD", 5, minimum=0)
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            _threshold or None
+        )
 else:
     DATABASES = {
         "default": {

@@ -28,6 +28,12 @@ def insert_many(
     sql = f"INSERT INTO {conn.ops.quote_name(table)} ({names}) VALUES ({marks})"  # noqa: S608
     conn.ensure_connection()
     with conn.wrap_database_errors:
+        if conn.vendor == "postgresql":
+            import psycopg  # server-side binding: executemany is pipelined and prepared
+
+            with psycopg.Cursor(conn.connection) as pg_cur:
+                pg_cur.executemany(sql, rows)
+            return
         cur = conn.connection.cursor()
         try:
             cur.executemany(sql, rows)

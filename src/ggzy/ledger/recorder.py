@@ -126,7 +126,7 @@ def _insert(
             import psycopg
 
             with psycopg.Cursor(conn.connection) as cur:
-                cur.execute(_INSERT[vendor], params, prepare=True)
+                cur.execute(_INSERT[vendor], params)
                 row = cur.fetchone()
                 assert row is not None
                 pk = int(row[0])
