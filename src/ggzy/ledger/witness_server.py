@@ -754,6 +754,12 @@ def init_config(
 
 def build_parser(prog: str = "python -m ggzy.ledger.witness_server") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="C2SP tlog-witness (见证人) server")
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The serve / keygen / init sub-commands (shared with ``ggzy witness``)."""
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("serve", help="serve POST /add-checkpoint")
     run.add_argument("--config", required=True)
@@ -766,7 +772,24 @@ def build_parser(prog: str = "python -m ggzy.ledger.witness_server") -> argparse
     init.add_argument("--key", help="witness key file (default: <config>.skey)")
     init.add_argument("--listen", default=f"127.0.0.1:{DEFAULT_PORT}")
     init.add_argument("--log-vkey", action="append", default=[], help="a log to cosign")
-    return parser
+
+
+def run(args: argparse.Namespace, say: Callable[[str], None] = print) -> None:
+    """Carry out a parsed sub-command; raises ConfigError."""
+    if args.action == "serve":
+        serve(load_config(args.config), announce=say)
+    elif args.action == "keygen":
+        say(generate_key_file(args.name, args.out))
+    else:
+        say(
+            init_config(
+                args.config,
+                name=args.name,
+                key=args.key,
+                listen=args.listen,
+                log_vkeys=args.log_vkey,
+            )
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -776,20 +799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(args_list)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        if args.action == "serve":
-            serve(load_config(args.config))
-        elif args.action == "keygen":
-            print(generate_key_file(args.name, args.out))
-        else:
-            print(
-                init_config(
-                    args.config,
-                    name=args.name,
-                    key=args.key,
-                    listen=args.listen,
-                    log_vkeys=args.log_vkey,
-                )
-            )
+        run(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
