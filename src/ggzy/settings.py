@@ -82,9 +82,7 @@ if _database_url:
         # uses a server-side-binding cursor, prepared after 5 runs (unset behind a pooler in
         # transaction mode with GGZY_PG_PREPARE_THRESHOLD=0).
         _threshold = env_int("GGZY_PG_PREPARE_THRESHOLD", 5, minimum=0)
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-            _threshold or None
-        )
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _threshold or None
 else:
     DATABASES = {
         "default": {
