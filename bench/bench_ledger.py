@@ -61,12 +61,14 @@ def child(database: str, million: int) -> dict[str, Any]:
     for b in (1, 16, 256):
         n = 2048 if b == 1 else 20480
         t0 = time.perf_counter()
-        for i in range(0, n, b):
+        for _ in range(0, n, b):
             with transaction.atomic():
                 for _ in range(b):
                     seq += 1
                     ledger.record(
-                        "bench:entry:added", ("bench.entry", str(seq)), "system:bench",
+                        "bench:entry:added",
+                        ("bench.entry", str(seq)),
+                        "system:bench",
                         {"n": seq, "uscc": "91620402MA0000000X", "amount": "1250000.00"},
                     )
         t_record = time.perf_counter() - t0
@@ -115,8 +117,9 @@ def child(database: str, million: int) -> dict[str, Any]:
             with transaction.atomic():
                 for _ in range(min(256, million - seq)):
                     seq += 1
-                    ledger.record("bench:entry:added", ("bench.entry", str(seq)), "system:bench",
-                                  {"n": seq})
+                    ledger.record(
+                        "bench:entry:added", ("bench.entry", str(seq)), "system:bench", {"n": seq}
+                    )
             if seq % 4096 == 0 or seq == million:
                 drain(4096)
             if seq >= next_mark:
@@ -174,12 +177,18 @@ def _cosigned_latency(settings: Any, seq: int) -> dict[str, float]:
         d = tmp / f"w{i}"
         d.mkdir()
         generate_key_file(f"bench.witness{i}", d / "w.skey")
-        write_config(d / "w.toml", key_file=str(d / "w.skey"), state_db=str(d / "s.db"),
-                     listen="127.0.0.1:0",
-                     logs=[KnownLog(keys.origin(), (keys.verifier_key(),))])
+        write_config(
+            d / "w.toml",
+            key_file=str(d / "w.skey"),
+            state_db=str(d / "s.db"),
+            listen="127.0.0.1:0",
+            logs=[KnownLog(keys.origin(), (keys.verifier_key(),))],
+        )
         proc = subprocess.Popen(
             [sys.executable, "-m", "ggzy.ledger.witness_server", "--config", str(d / "w.toml")],
-            stdout=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         vkey = proc.stdout.readline().split()[-1]  # "witness vkey <vkey>"
         url = proc.stdout.readline().split()[-1]  # "listening on <url>"
@@ -226,8 +235,9 @@ def _postgres_url() -> str | None:
     import psycopg
 
     try:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
-                             autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
+        ) as conn:
             conn.execute("DROP DATABASE IF EXISTS ggzy_bench_ledger")
             conn.execute("CREATE DATABASE ggzy_bench_ledger")
     except psycopg.Error:
@@ -256,7 +266,10 @@ def main() -> None:
         env["GGZY_DATA_DIR"] = tempfile.mkdtemp(prefix=f"ggzy-bench-ledger-{db}-")
         done = subprocess.run(
             [sys.executable, __file__, "--child", db, "--million", str(args.million)],
-            env=env, check=True, capture_output=True, text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -268,27 +281,60 @@ def main() -> None:
         db = r["database"]
         for row in r["throughput"]:
             b = row["batch"]
-            figures.append({"metric": f"{db}_record_per_s_batch{b}", "value": row["record_per_s"],
-                            "unit": "entries/s"})
-            figures.append({"metric": f"{db}_integrate_per_s_batch{b}",
-                            "value": row["integrate_per_s"], "unit": "leaves/s"})
-            figures.append({"metric": f"{db}_durable_logged_per_s_batch{b}",
-                            "value": row["durable_logged_per_s"], "unit": "entries/s"})
+            figures.append(
+                {
+                    "metric": f"{db}_record_per_s_batch{b}",
+                    "value": row["record_per_s"],
+                    "unit": "entries/s",
+                }
+            )
+            figures.append(
+                {
+                    "metric": f"{db}_integrate_per_s_batch{b}",
+                    "value": row["integrate_per_s"],
+                    "unit": "leaves/s",
+                }
+            )
+            figures.append(
+                {
+                    "metric": f"{db}_durable_logged_per_s_batch{b}",
+                    "value": row["durable_logged_per_s"],
+                    "unit": "entries/s",
+                }
+            )
             if "pymerkle_per_s" in row:
-                figures.append({"metric": f"pymerkle_sqlite_per_s_batch{b}",
-                                "value": row["pymerkle_per_s"], "unit": "entries/s"})
-                figures.append({"metric": f"ratio_ours_over_pymerkle_batch{b}",
-                                "value": row["ratio_ours_over_pymerkle"], "unit": "x"})
+                figures.append(
+                    {
+                        "metric": f"pymerkle_sqlite_per_s_batch{b}",
+                        "value": row["pymerkle_per_s"],
+                        "unit": "entries/s",
+                    }
+                )
+                figures.append(
+                    {
+                        "metric": f"ratio_ours_over_pymerkle_batch{b}",
+                        "value": row["ratio_ours_over_pymerkle"],
+                        "unit": "x",
+                    }
+                )
         for k, v in r["record_to_checkpoint_ms"].items():
             figures.append({"metric": f"{db}_record_to_checkpoint_{k}", "value": v, "unit": "ms"})
         for k, v in r.get("record_to_cosigned_ms", {}).items():
-            figures.append({"metric": f"{db}_record_to_2of3_cosigned_{k}", "value": v,
-                            "unit": "ms"})
+            figures.append(
+                {"metric": f"{db}_record_to_2of3_cosigned_{k}", "value": v, "unit": "ms"}
+            )
         if "million" in r:
             m = r["million"]
-            for k in ("build_seconds", "rss_start_mib", "rss_growth_100k_to_end_mib",
-                      "inclusion_gen_us_p50", "inclusion_gen_us_p99", "inclusion_verify_us_p50",
-                      "inclusion_proof_bytes", "receipt_bytes"):
+            for k in (
+                "build_seconds",
+                "rss_start_mib",
+                "rss_growth_100k_to_end_mib",
+                "inclusion_gen_us_p50",
+                "inclusion_gen_us_p99",
+                "inclusion_verify_us_p50",
+                "inclusion_proof_bytes",
+                "receipt_bytes",
+            ):
                 figures.append({"metric": f"{db}_{m['entries']}_{k}", "value": m[k], "unit": k})
             print("RSS samples:", m["rss_samples"])
     write_result("ledger", figures, {"million": args.million, "databases": args.databases})
