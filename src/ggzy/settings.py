@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "ggzy.ledger",
     "ggzy.accounts",
     "ggzy.registry",
+    "ggzy.rules",
+    "ggzy.projects",
+    "ggzy.tendering",
     "ggzy.web",
     "ggzy.portal",
 ]
