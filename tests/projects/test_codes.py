@@ -30,9 +30,9 @@ def test_code_hierarchy_lengths():
     tp = codes.tender_project_code(p, 1)
     s = codes.section_code(tp, 2)
     assert (len(p), len(tp), len(s)) == (17, 20, 23)
-    assert (
-        codes.is_project_code(p) and codes.is_tender_project_code(tp) and codes.is_section_code(s)
-    )
+    assert codes.is_project_code(p)
+    assert codes.is_tender_project_code(tp)
+    assert codes.is_section_code(s)
     assert codes.is_project_code("e3100000151008459")  # a real Shanghai project code
 
 
