@@ -12,6 +12,11 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in and args_in[0] == "bidkit":  # the bidder's offline tool: no Django, no database
+        from ggzy.bidkit.cli import main as bidkit
+
+        raise SystemExit(bidkit(args_in[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
     from django.core.management import execute_from_command_line
 
