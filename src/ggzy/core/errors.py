@@ -33,6 +33,17 @@ class ErrorCode(StrEnum):
     QUALIFICATION_DUPLICATE = "qualification_duplicate"
     FILE_TOO_LARGE = "file_too_large"
     FILE_TYPE = "file_type_not_allowed"
+    KEY_INVALID = "key_invalid"
+    # tendering
+    TENDER_STATE = "tender_state"
+    DEPOSIT_OVER_CAP = "deposit_over_cap"
+    BID_DEADLINE_PASSED = "bid_deadline_passed"
+    BID_NOT_MEMBER = "bid_not_member"
+    UPLOAD_INVALID = "upload_invalid"
+    UPLOAD_INCOMPLETE = "upload_incomplete"
+    CHUNK_MISMATCH = "chunk_mismatch"
+    ENVELOPE_INVALID = "envelope_invalid"
+    SHARE_TOO_EARLY = "share_too_early"
     # ledger
     LEDGER_PENDING = "ledger_pending"
     RECEIPT_INVALID = "receipt_invalid"
@@ -45,6 +56,34 @@ class ErrorCode(StrEnum):
     SCOPE_UNKNOWN = "scope_unknown"
     USERNAME_TAKEN = "username_taken"
     PASSWORD_WEAK = "password_weak"  # noqa: S105
+    # rules
+    RULESET_MISSING = "ruleset_missing"
+    RULESET_NOT_FOUND = "ruleset_not_found"
+    RULESET_INVALID = "ruleset_invalid"
+    RULESET_IMMUTABLE = "ruleset_immutable"
+    RULESET_VERSION_EXISTS = "ruleset_version_exists"
+    RULESET_EFFECTIVE_CONFLICT = "ruleset_effective_conflict"
+    RULESET_EFFECTIVE_PAST = "ruleset_effective_past"
+    RULE_NOT_APPLICABLE = "rule_not_applicable"
+    PERIOD_TOO_SHORT = "period_too_short"
+    PERIOD_EXPIRED = "period_expired"
+    TRADE_TYPE_NOT_FOUND = "trade_type_not_found"
+    TRADE_TYPE_INVALID = "trade_type_invalid"
+    CALENDAR_DAY_INVALID = "calendar_day_invalid"
+    CALENDAR_DAY_NOT_FOUND = "calendar_day_not_found"
+    # projects
+    PROJECT_NOT_FOUND = "project_not_found"
+    TENDER_PROJECT_NOT_FOUND = "tender_project_not_found"
+    SECTION_NOT_FOUND = "section_not_found"
+    PROJECT_LEGAL_PERSON_INACTIVE = "project_legal_person_inactive"
+    PROJECT_NOT_APPROVED = "project_not_approved"
+    IMPORT_FIELD_REQUIRED = "import_field_required"
+    IMPORT_FIELD_TOO_LONG = "import_field_too_long"
+    IMPORT_FIELD_FORMAT = "import_field_format"
+    IMPORT_DATE_INVALID = "import_date_invalid"
+    IMPORT_MONEY_INVALID = "import_money_invalid"
+    IMPORT_SOURCE_UNAVAILABLE = "import_source_unavailable"
+    IMPORT_SOURCE_INVALID = "import_source_invalid"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -67,6 +106,16 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.QUALIFICATION_DUPLICATE: "该资质证书已登记",
     ErrorCode.FILE_TOO_LARGE: "文件过大",
     ErrorCode.FILE_TYPE: "只接受 PDF、JPEG 或 PNG 文件",
+    ErrorCode.KEY_INVALID: "公钥格式无效（应为 ed25519:/x25519:/sm2: 加 Base64）",
+    ErrorCode.TENDER_STATE: "招标当前所处阶段不允许此操作",
+    ErrorCode.DEPOSIT_OVER_CAP: "投标保证金超过规定上限",
+    ErrorCode.BID_DEADLINE_PASSED: "已过投标截止时间，投标文件不予接收",
+    ErrorCode.BID_NOT_MEMBER: "只能以本单位（投标人）名义投标",
+    ErrorCode.UPLOAD_INVALID: "上传参数无效",
+    ErrorCode.UPLOAD_INCOMPLETE: "投标文件尚未上传完整",
+    ErrorCode.CHUNK_MISMATCH: "分片校验失败，请重新上传该分片",
+    ErrorCode.ENVELOPE_INVALID: "投标文件不是有效的加密投标文件",
+    ErrorCode.SHARE_TOO_EARLY: "投标截止前不得释放开标密钥分片",
     ErrorCode.LEDGER_PENDING: "该记录尚未写入存证日志，请稍后再试",
     ErrorCode.RECEIPT_INVALID: "存证证明无效",
     ErrorCode.LOGIN_FAILED: "用户名或密码错误",
@@ -77,6 +126,34 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.SCOPE_UNKNOWN: "未知的授权范围",
     ErrorCode.USERNAME_TAKEN: "用户名已被使用",
     ErrorCode.PASSWORD_WEAK: "密码强度不足",
+    # rules
+    ErrorCode.RULESET_MISSING: "该交易类型在此时间没有生效的交易规则",
+    ErrorCode.RULESET_NOT_FOUND: "未找到该版本的交易规则",
+    ErrorCode.RULESET_INVALID: "交易规则内容不符合规则集格式",
+    ErrorCode.RULESET_IMMUTABLE: "已发布的交易规则不能修改，请发布新版本",
+    ErrorCode.RULESET_VERSION_EXISTS: "该交易类型已有此版本号的规则",
+    ErrorCode.RULESET_EFFECTIVE_CONFLICT: "该交易类型已有同一生效时间的规则，请调整生效时间",
+    ErrorCode.RULESET_EFFECTIVE_PAST: "新版本规则的生效时间不能早于发布时间",
+    ErrorCode.RULE_NOT_APPLICABLE: "该规则项不适用于此交易类型",
+    ErrorCode.PERIOD_TOO_SHORT: "期限短于规则规定的最短期限",
+    ErrorCode.PERIOD_EXPIRED: "已超过规则规定的期限",
+    ErrorCode.TRADE_TYPE_NOT_FOUND: "未找到该交易类型",
+    ErrorCode.TRADE_TYPE_INVALID: "交易类型数据不正确",
+    ErrorCode.CALENDAR_DAY_INVALID: "节假日或调休日期设置不正确",
+    ErrorCode.CALENDAR_DAY_NOT_FOUND: "节假日表中没有该日期",
+    # projects
+    ErrorCode.PROJECT_NOT_FOUND: "未找到该项目，或您无权查看",
+    ErrorCode.TENDER_PROJECT_NOT_FOUND: "未找到该招标项目，或您无权查看",
+    ErrorCode.SECTION_NOT_FOUND: "未找到该标段（包），或您无权查看",
+    ErrorCode.PROJECT_LEGAL_PERSON_INACTIVE: "项目法人已暂停或注销，不能登记项目",
+    ErrorCode.PROJECT_NOT_APPROVED: "项目审批结果为不予批准（核准、备案），不能进场登记",
+    ErrorCode.IMPORT_FIELD_REQUIRED: "缺少必填字段",
+    ErrorCode.IMPORT_FIELD_TOO_LONG: "字段超过数据规范规定的长度",
+    ErrorCode.IMPORT_FIELD_FORMAT: "字段格式不符合数据规范",
+    ErrorCode.IMPORT_DATE_INVALID: "日期格式应为 yyyyMMdd 或 yyyy-MM-dd",
+    ErrorCode.IMPORT_MONEY_INVALID: "金额应为大于 0、最多 14 位整数和 6 位小数的数字",
+    ErrorCode.IMPORT_SOURCE_UNAVAILABLE: "数据来源暂时无法访问，未导入任何记录",
+    ErrorCode.IMPORT_SOURCE_INVALID: "数据来源返回的内容无法解析，未导入任何记录",
 }
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -92,6 +169,11 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOTP_INVALID: 401,
     ErrorCode.CONFLICT: 409,
     ErrorCode.LEDGER_PENDING: 409,
+    ErrorCode.TENDER_STATE: 409,
+    ErrorCode.BID_DEADLINE_PASSED: 409,
+    ErrorCode.BID_NOT_MEMBER: 403,
+    ErrorCode.UPLOAD_INCOMPLETE: 409,
+    ErrorCode.SHARE_TOO_EARLY: 409,
     ErrorCode.ENTITY_DUPLICATE: 409,
     ErrorCode.PERSON_DUPLICATE: 409,
     ErrorCode.MEMBERSHIP_DUPLICATE: 409,
@@ -99,6 +181,19 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.FILE_TOO_LARGE: 413,
     ErrorCode.FILE_TYPE: 415,
+    # rules
+    ErrorCode.RULESET_MISSING: 404,
+    ErrorCode.RULESET_NOT_FOUND: 404,
+    ErrorCode.TRADE_TYPE_NOT_FOUND: 404,
+    ErrorCode.CALENDAR_DAY_NOT_FOUND: 404,
+    ErrorCode.RULESET_IMMUTABLE: 409,
+    ErrorCode.RULESET_VERSION_EXISTS: 409,
+    ErrorCode.RULESET_EFFECTIVE_CONFLICT: 409,
+    # projects
+    ErrorCode.PROJECT_NOT_FOUND: 404,
+    ErrorCode.TENDER_PROJECT_NOT_FOUND: 404,
+    ErrorCode.SECTION_NOT_FOUND: 404,
+    ErrorCode.IMPORT_SOURCE_UNAVAILABLE: 502,
 }
 
 
