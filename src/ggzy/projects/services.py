@@ -25,6 +25,7 @@ from ggzy.projects.models import (
 from ggzy.registry import identifiers as ids
 from ggzy.registry.models import (
     Department,
+    EntityStatus,
     Membership,
     MembershipStatus,
     Organization,
@@ -136,6 +137,8 @@ def project_register(
     """进场登记: register a project with its approval data; issues the 17-character code."""
     if not can_register_project(actor, legal_person):
         raise _deny()
+    if legal_person.status != EntityStatus.ACTIVE:
+        raise DomainError(ErrorCode.PROJECT_LEGAL_PERSON_INACTIVE, field="legal_person")
     unknown = set(details) - set(PROJECT_FIELDS)
     if unknown:
         raise DomainError(ErrorCode.VALIDATION, f"未知字段：{', '.join(sorted(unknown))}")
@@ -183,7 +186,9 @@ def project_register(
                 },
             )
     except IntegrityError as exc:
-        raise DomainError(ErrorCode.CONFLICT, "该来源记录已导入", field="source_ref") from exc
+        if source_ref and Project.objects.filter(source=source, source_ref=source_ref).exists():
+            raise DomainError(ErrorCode.CONFLICT, "该来源记录已导入", field="source_ref") from exc
+        raise DomainError(ErrorCode.CONFLICT) from exc
     return project
 
 
@@ -284,6 +289,7 @@ def section_create(
         raise _deny()
     name = _text(name, "name", "标段（包）名称", 500)
     estimated = _money(estimated_price, "estimated_price", "合同估算价", required=True)
+    assert estimated is not None  # required=True
     ceiling = _money(max_price, "max_price", "最高投标限价", required=False)
     if not 1 <= attempt <= 9:
         raise DomainError(ErrorCode.VALIDATION, "招标次数应为 1 到 9", field="attempt")
