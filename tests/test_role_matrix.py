@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.core.management import call_command
 from tests.factories import citizen_id, signup, uscc
 
 from ggzy.ledger.models import Entry
@@ -56,6 +57,7 @@ def test_api_matrix(role: str, api_as: Any, world: Any) -> None:
     everyone = set(ROLES)
     people = everyone - {"anonymous"}
     target = signup(f"target_{role}")
+    call_command("rules", "load", "--as", world.staff.username, verbosity=0)
     cases: list[tuple[str, str, dict[str, Any], int]] = [
         ("get", "/entities", {}, 200),
         ("get", f"/entities/{org.uscc}", {}, 200),
@@ -103,6 +105,22 @@ def test_api_matrix(role: str, api_as: Any, world: Any) -> None:
             _expect(role, {"staff"}, 404),  # staff passes the permission check, then 404 person
         ),
         ("get", "/ledger/entries", {}, _expect(role, {"staff", "regulator"}, 200)),
+        ("get", "/rules/trade-types", {}, 200),
+        ("get", "/rules/trade-types/works.open/ruleset", {}, 200),
+        (
+            "post",
+            "/rules/calendar",
+            {"json": {"date": "2027-10-01", "kind": "holiday", "name": "国庆节"}},
+            _expect(role, {"staff"}, 200),
+        ),
+        ("get", "/projects", {}, _expect(role, {"tenderer", "agency", "regulator", "staff"}, 200)),
+        ("get", "/tendering/tenders/999999", {}, 404),
+        (
+            "post",
+            "/tendering/sections/E6204022611280001001001/uploads",
+            {"json": {"size": 1, "sha256": "0" * 64}},
+            404,  # no such section: refused before anything is written
+        ),
     ]
     for method, path, kwargs, expected in cases:
         before = _state()
@@ -130,7 +148,9 @@ def test_page_matrix(role: str, live_server: Any, world: Any, password: str) -> 
         ("/registry/register/", 302, 200),
         ("/accounts/security/", 302, 200),
     ]
+    pages.append(("/rules/", 200, 200))
     restricted = [
+        ("/projects/", {"staff", "regulator", "tenderer", "agency"}, 403),
         ("/ledger/", {"staff", "regulator"}, 403),
         (f"/registry/{org.uscc}/qualifications/new/", MANAGERS, 403),
         ("/admin/", {"staff"}, 302),

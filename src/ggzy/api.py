@@ -13,8 +13,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ggzy.accounts.api import router as accounts_router
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.ledger.api import router as ledger_router
+from ggzy.projects.api import router as projects_router
+from ggzy.projects.api import sections_router, tenders_router
 from ggzy.registry.api import platform_router
 from ggzy.registry.api import router as registry_router
+from ggzy.rules.api import router as rules_router
+from ggzy.tendering.api import router as tendering_router
 
 api = NinjaAPI(
     title="ggzy 公共资源交易平台 API",
@@ -57,3 +61,8 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/entities", registry_router)
 api.add_router("/platform", platform_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/projects", projects_router)
+api.add_router("/tenders", tenders_router)
+api.add_router("/sections", sections_router)
+api.add_router("/rules", rules_router)
+api.add_router("/tendering", tendering_router)

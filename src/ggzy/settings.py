@@ -152,6 +152,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: qualification scans and similar attachments (bid files have their own path).
 GGZY_MAX_UPLOAD_BYTES = env_int("GGZY_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+GGZY_MAX_DOCUMENT_BYTES = env_int("GGZY_MAX_DOCUMENT_BYTES", 200 * 1024 * 1024, minimum=1024)
+GGZY_MAX_BID_BYTES = env_int("GGZY_MAX_BID_BYTES", 2 * 1024**3, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

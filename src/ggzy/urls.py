@@ -10,6 +10,7 @@ from ggzy.accounts import views as accounts_views
 from ggzy.api import api
 from ggzy.ledger import views as ledger_views
 from ggzy.portal import views as portal_views
+from ggzy.projects import views as projects_views
 from ggzy.registry import views as registry_views
 from ggzy.web import views as web_views
 
@@ -47,6 +48,17 @@ registry_patterns = (
     ],
     "registry",
 )
+projects_patterns = (
+    [
+        path("", projects_views.project_list, name="list"),
+        path("new/", projects_views.project_new, name="new"),
+        path("import/", projects_views.project_import, name="import"),
+        path("<str:code>/", projects_views.project_detail, name="detail"),
+        path("<str:code>/tenders/new/", projects_views.tender_new, name="tender_new"),
+        path("tenders/<str:code>/sections/new/", projects_views.section_new, name="section_new"),
+    ],
+    "projects",
+)
 web_patterns = (
     [
         path("me/", web_views.dashboard, name="dashboard"),
@@ -59,6 +71,8 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("registry/", include(registry_patterns)),
+    path("projects/", include(projects_patterns)),
+    path("rules/", include("ggzy.rules.urls")),
     path("", include(web_patterns)),
     path("api/v1/", api.urls),
     path("ledger/verify/", ledger_views.verify_page, name="ledger-verify"),

@@ -25,6 +25,10 @@ class Perm(StrEnum):
     REGISTRY_MEMBERSHIP_GRANT = "registry:membership:grant"  # centre-granted roles
     REGISTRY_PERSON_READ = "registry:person:read"  # unmasked personal data
     LEDGER_ENTRY_READ = "ledger:entry:read"
+    PROJECTS_PROJECT_WRITE = "projects:project:write"
+    TENDERING_TENDER_WRITE = "tendering:tender:write"
+    TENDERING_BID_WRITE = "tendering:bid:write"
+    TENDERING_DEPOSIT_WRITE = "tendering:deposit:write"
     ACCOUNTS_SELF_READ = "accounts:self:read"
 
 
@@ -42,9 +46,9 @@ _PERSON_BASE = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PUBLIC: _PERSON_BASE,
-    Role.TENDERER: _PERSON_BASE,
-    Role.AGENCY: _PERSON_BASE,
-    Role.BIDDER: _PERSON_BASE,
+    Role.TENDERER: _PERSON_BASE | {Perm.PROJECTS_PROJECT_WRITE, Perm.TENDERING_TENDER_WRITE},
+    Role.AGENCY: _PERSON_BASE | {Perm.PROJECTS_PROJECT_WRITE, Perm.TENDERING_TENDER_WRITE},
+    Role.BIDDER: _PERSON_BASE | {Perm.TENDERING_BID_WRITE},
     Role.EXPERT: _PERSON_BASE,
     Role.REGULATOR: _PERSON_BASE | {Perm.LEDGER_ENTRY_READ},
     Role.CENTRE_STAFF: frozenset(Perm),

@@ -272,3 +272,40 @@ class Performance(models.Model):
 
     def __str__(self) -> str:
         return self.project_name
+
+
+class KeyPurpose(models.TextChoices):
+    SIGN = "sign", "签名密钥"
+    ENCRYPT = "encrypt", "加密密钥"
+
+
+class EntityKey(models.Model):
+    """A public key registered by an organisation or a person (数字证书/密钥登记): bidders'
+    signing keys verify sealed-bid commitments; custodians' encryption keys receive shares of
+    opening keys. Text form of ``ggzy.crypto.suites.PublicKey`` (e.g. ``x25519:…``)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="keys"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="keys"
+    )
+    purpose = models.CharField("用途", max_length=10, choices=KeyPurpose.choices)
+    public_key = models.CharField("公钥", max_length=200)
+    key_id = models.CharField("密钥标识", max_length=64, db_index=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公钥"
+        verbose_name_plural = "公钥"
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False) | Q(person__isnull=False),
+                name="registry_entitykey_has_owner",
+            ),
+            models.UniqueConstraint(fields=["public_key"], name="registry_entitykey_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.key_id}"

@@ -21,8 +21,10 @@ from ggzy.registry import identifiers as ids
 from ggzy.registry.models import (
     ORGANISATION_ROLES,
     Department,
+    EntityKey,
     EntityStatus,
     IdType,
+    KeyPurpose,
     Membership,
     MembershipStatus,
     Organization,
@@ -562,3 +564,76 @@ def reference_data_saved(
             actor,
             {"code": obj.code, "name": obj.name, "changed": sorted(changed)},
         )
+
+
+def entity_key_register(
+    *,
+    actor: User | None,
+    purpose: str,
+    public_key: str,
+    organization: Organization | None = None,
+    person: Person | None = None,
+) -> EntityKey:
+    """Register a public key for an organisation (its administrator) or for oneself."""
+    from ggzy.crypto.errors import CryptoError
+    from ggzy.crypto.suites import GM, INTL, KeyAlgorithm, PublicKey
+
+    if (organization is None) == (person is None):
+        raise DomainError(ErrorCode.VALIDATION, "公钥须属于一个主体或一个人员")
+    if organization is not None:
+        require_manage(actor, organization, Perm.REGISTRY_ENTITY_WRITE)
+    elif actor is None or person is None or person.user_id != getattr(actor, "pk", None):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "只能登记自己的公钥")
+    if purpose not in KeyPurpose.values:
+        raise DomainError(ErrorCode.VALIDATION, "用途无效", field="purpose")
+    try:
+        key = PublicKey.from_text(public_key.strip())
+    except (CryptoError, ValueError) as exc:
+        raise DomainError(ErrorCode.KEY_INVALID, field="public_key") from exc
+    sign_algs = {KeyAlgorithm.ED25519, KeyAlgorithm.SM2}
+    enc_algs = {KeyAlgorithm.X25519, KeyAlgorithm.SM2}
+    if key.algorithm not in (sign_algs if purpose == KeyPurpose.SIGN else enc_algs):
+        raise DomainError(ErrorCode.KEY_INVALID, "密钥算法与用途不符", field="public_key")
+    suite = GM if key.algorithm is KeyAlgorithm.SM2 else INTL
+    text = key.to_text()
+    if EntityKey.objects.filter(public_key=text).exists():
+        raise DomainError(ErrorCode.CONFLICT, "该公钥已登记", field="public_key")
+    with transaction.atomic():
+        row = EntityKey.objects.create(
+            organization=organization,
+            person=person,
+            purpose=purpose,
+            public_key=text,
+            key_id=suite.key_id(key),
+            created_at=clock.now(),
+        )
+        ledger.record(
+            "registry:key:registered",
+            row,
+            actor,
+            {
+                "owner": organization.uscc if organization else f"person:{person.pk}",  # type: ignore[union-attr]
+                "purpose": purpose,
+                "public_key": text,
+                "key_id": row.key_id,
+            },
+        )
+    return row
+
+
+def entity_key_revoke(*, actor: User | None, key: EntityKey) -> EntityKey:
+    if key.organization is not None:
+        require_manage(actor, key.organization, Perm.REGISTRY_ENTITY_WRITE)
+    elif key.person is None or key.person.user_id != getattr(actor, "pk", None):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    with transaction.atomic():
+        if (
+            EntityKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+                revoked_at=clock.now()
+            )
+            != 1
+        ):
+            raise DomainError(ErrorCode.CONFLICT, "该公钥已撤销")
+        key.refresh_from_db()
+        ledger.record("registry:key:revoked", key, actor, {"key_id": key.key_id})
+    return key

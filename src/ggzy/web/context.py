@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ggzy.accounts.permissions import Perm, active_roles, is_centre_staff, user_permissions
+from ggzy.projects.selectors import is_project_reader
 from ggzy.registry.models import Role
 
 
@@ -18,11 +19,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [
         (_("首页"), reverse("portal:home")),
         (_("市场主体"), reverse("portal:entity_list")),
+        (_("交易规则"), reverse("rules:index")),
         (_("存证核验"), reverse("ledger-verify")),
     ]
     if user is not None and user.is_authenticated:
         roles = active_roles(user)
         items.append((_("工作台"), reverse("web:dashboard")))
+        if is_project_reader(user):
+            items.append((_("项目"), reverse("projects:list")))
         if roles & {Role.TENDERER, Role.AGENCY, Role.BIDDER} or Perm.REGISTRY_ENTITY_WRITE in (
             user_permissions(user)
         ):

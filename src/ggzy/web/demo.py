@@ -121,6 +121,9 @@ class Demo:
             self.log("demo data already loaded; nothing to do")
             return
         staff = self.bootstrap()
+        from ggzy.rules import services as rules_services
+
+        rules_services.seed_load(actor=staff)
         centre, departments = self.reference_data(staff)
         self.people_in_roles(staff, centre, departments)
         self.organisations(staff)

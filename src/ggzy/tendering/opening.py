@@ -1,0 +1,434 @@
+"""不见面开标: the online opening at the bid deadline (DOMAIN §3.4, T15–T17).
+
+1. ``opening_start`` at or after the deadline closes the tender to bids (under the same row
+   lock the submission path takes), refuses while objections are unanswered, and fails the
+   tender (流标) when fewer bids than the rule's minimum were received (T15).
+2. In the decryption window each bidder releases its content key (``bid_key_release``, a
+   statement signed with its registered key); custodians' quorum can open a bid whose bidder
+   could not (``custodian_decrypt``), where the tender documents allow it.
+3. Every decryption runs the consistency check (投标文件一致性判断): stored ciphertext hash
+   = receipt hash; every chunk authenticates; plaintext hash = the bidder's signed
+   commitment. A failure is flagged and recorded, never silently accepted.
+4. ``opening_record`` builds the opening record (开标记录表) with prices; fewer than the
+   minimum valid bids → 流标. Bidders confirm or object on the spot (T17); then ``opening_close``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+
+from ggzy import clock, ledger
+from ggzy.accounts.permissions import is_centre_staff
+from ggzy.bidkit.errors import BidkitError
+from ggzy.bidkit.package import read_package
+from ggzy.bidkit.release import verify_release
+from ggzy.core.canonical import canonical_json
+from ggzy.core.errors import DomainError, ErrorCode
+from ggzy.crypto import envelope as env
+from ggzy.crypto.errors import CommitmentMismatchError, CryptoError
+from ggzy.crypto.suites import PrivateKey
+from ggzy.projects.services import can_manage_tender
+from ggzy.registry.models import Membership, MembershipStatus
+from ggzy.tendering import keyshare
+from ggzy.tendering.bids import _signing_key
+from ggzy.tendering.models import (
+    Bid,
+    BidOpening,
+    BidStatus,
+    Consistency,
+    CustodianShare,
+    Objection,
+    ObjectionStatus,
+    OpeningSession,
+    OpeningState,
+    Tender,
+    TenderStatus,
+)
+from ggzy.tendering.services import ruleset_of
+
+
+def _staff(actor: Any) -> None:
+    if not is_centre_staff(actor):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "开标由交易中心工作人员主持")
+
+
+def _event(kind: str, subject: Any, actor: Any, payload: dict[str, Any], tender: Tender) -> None:
+    ledger.record(
+        f"tendering:opening:{kind}", subject, actor, payload, rule_version=tender.ruleset_label
+    )
+
+
+def opening_start(*, actor: Any, tender: Tender) -> OpeningSession:
+    _staff(actor)
+    rs = ruleset_of(tender)
+    now = clock.now()
+    if Objection.objects.filter(tender=tender, status=ObjectionStatus.OPEN).exists():
+        raise DomainError(
+            ErrorCode.TENDER_STATE, "尚有未答复的异议，开标暂停（实施条例第二十二条）"
+        )
+    with transaction.atomic():
+        locked = Tender.objects.select_for_update().get(pk=tender.pk)
+        if locked.status != TenderStatus.ANNOUNCED or locked.bid_deadline is None:
+            raise DomainError(ErrorCode.TENDER_STATE, "该招标不在可开标状态")
+        if now < locked.bid_deadline:
+            raise DomainError(ErrorCode.TENDER_STATE, "未到投标截止时间，不能开标")
+        live = list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED))
+        minimum = int(rs.get("min_bidders"))
+        failed = len(live) < minimum
+        Tender.objects.filter(pk=tender.pk).update(
+            status=TenderStatus.FAILED if failed else TenderStatus.OPENING,
+            version=F("version") + 1,
+        )
+        window = int(rs.get("opening_decrypt_window_minutes"))
+        session = OpeningSession.objects.create(
+            tender=tender,
+            state=OpeningState.FAILED if failed else OpeningState.DECRYPTING,
+            started_at=now,
+            decrypt_until=now + dt.timedelta(minutes=window),
+        )
+        BidOpening.objects.bulk_create(BidOpening(bid=b, session=session) for b in live)
+        _event(
+            "failed" if failed else "started",
+            session,
+            actor,
+            {
+                "tender": tender.pk,
+                "section": tender.section.code,
+                "bids": sorted(b.envelope_sha256 for b in live),
+                "count": len(live),
+                "min_bidders": minimum,
+                "decrypt_until": session.decrypt_until,
+                "reason": f"投标人少于 {minimum} 个，不得开标"
+                "（招标投标法第二十八条、实施条例第四十四条）"
+                if failed
+                else "",
+            },
+            tender,
+        )
+    tender.refresh_from_db()
+    return session
+
+
+def _session(tender: Tender, *states: str) -> OpeningSession:
+    session = OpeningSession.objects.filter(tender=tender).first()
+    if session is None or (states and session.state not in states):
+        raise DomainError(ErrorCode.TENDER_STATE, "开标不在该阶段")
+    return session
+
+
+def _bidder_member(actor: Any, bid: Bid) -> None:
+    if not Membership.objects.filter(
+        organization=bid.bidder, person__user=actor, status=MembershipStatus.ACTIVE
+    ).exists():
+        raise DomainError(ErrorCode.BID_NOT_MEMBER)
+
+
+def sign_in(*, actor: Any, bid: Bid) -> BidOpening:
+    """签到."""
+    _bidder_member(actor, bid)
+    opening = BidOpening.objects.filter(bid=bid).select_related("session").first()
+    if opening is None:
+        raise DomainError(ErrorCode.TENDER_STATE, "该投标文件不在本次开标中")
+    with transaction.atomic():
+        if BidOpening.objects.filter(pk=opening.pk, signed_in_at__isnull=True).update(
+            signed_in_at=clock.now()
+        ):
+            _event("signed_in", opening, actor, {"bidder": bid.bidder.uscc}, bid.tender)
+    opening.refresh_from_db()
+    return opening
+
+
+def _decrypt(opening: BidOpening, content_key: bytes) -> tuple[str, str, Path | None, str]:
+    """Run the consistency check; returns (consistency, detail, plaintext file, sha256)."""
+    bid = opening.bid
+    digest = hashlib.sha256()
+    with bid.envelope.open("rb") as stored:
+        while block := stored.read(1024 * 1024):
+            digest.update(block)
+    if digest.hexdigest() != bid.envelope_sha256:
+        return Consistency.HASH_MISMATCH, "存储的投标文件摘要与回执不一致", None, ""
+    out = tempfile.NamedTemporaryFile(delete=False, suffix=".zip")  # noqa: SIM115
+    try:
+        with bid.envelope.open("rb") as stored:
+            result = env.open_envelope(stored, out, content_key)
+        out.close()
+    except CommitmentMismatchError:
+        out.close()
+        Path(out.name).unlink(missing_ok=True)
+        return Consistency.MISMATCH, "解密结果与投标人签名的承诺摘要不一致", None, ""
+    except CryptoError as exc:
+        out.close()
+        Path(out.name).unlink(missing_ok=True)
+        code = getattr(exc, "code", "")
+        if str(code) in {"wrong_key"}:
+            raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符") from exc
+        return Consistency.TAMPERED, f"密文校验失败：{code}", None, ""
+    return Consistency.CONSISTENT, "", Path(out.name), result.digest.hex()
+
+
+def _store_opened(opening: BidOpening, how: str, actor: Any, content_key: bytes) -> BidOpening:
+    bid = opening.bid
+    consistency, detail, path, plain_sha = _decrypt(opening, content_key)
+    price: dict[str, Any] = {}
+    stored_name = ""
+    if path is not None:
+        try:
+            info = read_package(path)
+            price = info.price_form.to_json()
+        except BidkitError as exc:
+            detail = f"投标文件包无法读取：{exc.message_zh}"
+        with path.open("rb") as fh:
+            stored_name = default_storage.save(f"opened/{bid.tender_id}/{bid.pk}.zip", File(fh))
+        path.unlink(missing_ok=True)
+    now = clock.now()
+    with transaction.atomic():
+        changed = BidOpening.objects.filter(pk=opening.pk, decrypted_at__isnull=True).update(
+            decrypted_at=now,
+            decrypted_by=how,
+            consistency=consistency,
+            detail=detail,
+            plaintext=stored_name,
+            plaintext_sha256=plain_sha,
+            price=price,
+        )
+        if changed != 1:
+            if stored_name:
+                default_storage.delete(stored_name)
+            raise DomainError(ErrorCode.CONFLICT, "该投标文件已解密")
+        _event(
+            "decrypted",
+            opening,
+            actor,
+            {
+                "bid": str(bid.pk),
+                "bidder": bid.bidder.uscc,
+                "by": how,
+                "consistency": consistency,
+                "detail": detail,
+                "commitment": bid.commitment,
+                "plaintext_sha256": plain_sha,
+                "price": price,
+            },
+            bid.tender,
+        )
+    opening.refresh_from_db()
+    return opening
+
+
+def bid_key_release(*, actor: Any, bid: Bid, statement: dict[str, Any]) -> BidOpening:
+    """The bidder releases its content key (bidkit ``release-key``) during the window."""
+    _bidder_member(actor, bid)
+    session = _session(bid.tender, OpeningState.DECRYPTING)
+    if clock.now() > session.decrypt_until:
+        raise DomainError(ErrorCode.TENDER_STATE, "解密时间已结束")
+    opening = BidOpening.objects.select_related("bid").get(bid=bid)
+    with bid.envelope.open("rb") as stored:
+        header = env.read_header(stored)
+    try:
+        release = verify_release(
+            statement,
+            verify_key=_signing_key(bid.bidder, header.signer_kid),
+            header=header,
+            envelope_sha256=bid.envelope_sha256,
+        )
+    except BidkitError as exc:
+        raise DomainError(ErrorCode.KEY_INVALID, exc.message_zh) from exc
+    return _store_opened(opening, "bidder", actor, release.content_key)
+
+
+def opening_private_key(tender: Tender) -> PrivateKey:
+    shares = [
+        bytes(s.released_share or b"")
+        for s in CustodianShare.objects.filter(tender=tender, released_at__isnull=False)
+    ]
+    if len(shares) < tender.custodian_threshold:
+        raise DomainError(
+            ErrorCode.TENDER_STATE,
+            f"已释放 {len(shares)} 个密钥分片，需要 {tender.custodian_threshold} 个",
+        )
+    return keyshare.recover_private_key(shares, tender.opening_public_key)
+
+
+def custodian_decrypt(*, actor: Any, bid: Bid) -> BidOpening:
+    """Open a bid with the custodians' quorum key (where the tender documents allow it)."""
+    _staff(actor)
+    _session(bid.tender, OpeningState.DECRYPTING)
+    key = opening_private_key(bid.tender)
+    with bid.envelope.open("rb") as stored:
+        header = env.read_header(stored)
+    try:
+        content_key = env.unwrap_content_key(header, key)
+    except CryptoError as exc:
+        raise DomainError(ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥") from exc
+    opening = BidOpening.objects.select_related("bid").get(bid=bid)
+    return _store_opened(opening, "custodians", actor, content_key)
+
+
+def opening_record(*, actor: Any, tender: Tender) -> OpeningSession:
+    """开标记录表: after the window (or when every bid is decrypted)."""
+    _staff(actor)
+    session = _session(tender, OpeningState.DECRYPTING)
+    rows = list(
+        BidOpening.objects.filter(session=session)
+        .select_related("bid", "bid__bidder")
+        .order_by("bid__received_at")
+    )
+    pending = [r for r in rows if r.decrypted_at is None]
+    if pending and clock.now() <= session.decrypt_until:
+        raise DomainError(
+            ErrorCode.TENDER_STATE, f"尚有 {len(pending)} 份投标文件未解密，解密时间未结束"
+        )
+    rs = ruleset_of(tender)
+    record_rows = []
+    for r in rows:
+        status = r.consistency if r.decrypted_at else Consistency.NOT_DECRYPTED
+        record_rows.append(
+            {
+                "bidder": r.bid.bidder.name,
+                "bidder_code": r.bid.bidder.uscc,
+                "received_at": r.bid.received_at,
+                "envelope_sha256": r.bid.envelope_sha256,
+                "consistency": status,
+                "detail": r.detail
+                or (
+                    "投标人未在解密时间内解密，视为撤销投标文件"
+                    if status == Consistency.NOT_DECRYPTED
+                    else ""
+                ),
+                "price": r.price,
+            }
+        )
+    valid = sum(1 for row in record_rows if row["consistency"] == Consistency.CONSISTENT)
+    minimum = int(rs.get("min_bidders"))
+    failed = valid < minimum
+    record = {
+        "section": tender.section.code,
+        "section_name": tender.section.name,
+        "unified_deal_code": tender.section.unified_deal_code,
+        "opened_at": session.started_at,
+        "place": tender.opening_place,
+        "max_price": tender.section.max_price,
+        "rows": record_rows,
+        "valid_bids": valid,
+        "result": "failed" if failed else "opened",
+        "ruleset": tender.ruleset_label,
+    }
+    canonical = canonical_json(record)
+    with transaction.atomic():
+        changed = OpeningSession.objects.filter(
+            pk=session.pk, state=OpeningState.DECRYPTING
+        ).update(
+            state=OpeningState.FAILED if failed else OpeningState.RECORDED,
+            record=json.loads(canonical),
+            record_sha256=hashlib.sha256(canonical).hexdigest(),
+            version=F("version") + 1,
+        )
+        if changed != 1:
+            raise DomainError(ErrorCode.CONFLICT)
+        if failed:
+            Tender.objects.filter(pk=tender.pk).update(status=TenderStatus.FAILED)
+        session.refresh_from_db()
+        _event(
+            "recorded",
+            session,
+            actor,
+            {
+                "record_sha256": session.record_sha256,
+                "valid_bids": valid,
+                "result": record["result"],
+            },
+            tender,
+        )
+    return session
+
+
+def bidder_confirm(*, actor: Any, bid: Bid, objection: str = "") -> BidOpening:
+    """报价确认 / 现场异议 (T17): the bidder confirms the record or raises an objection."""
+    _bidder_member(actor, bid)
+    _session(bid.tender, OpeningState.RECORDED)
+    objection = (objection or "").strip()[:5000]
+    with transaction.atomic():
+        if (
+            BidOpening.objects.filter(bid=bid, confirmed_at__isnull=True).update(
+                confirmed_at=clock.now(), objection=objection
+            )
+            != 1
+        ):
+            raise DomainError(ErrorCode.CONFLICT, "已确认")
+        opening = BidOpening.objects.get(bid=bid)
+        _event(
+            "confirmed",
+            opening,
+            actor,
+            {
+                "bidder": bid.bidder.uscc,
+                "objection": bool(objection),
+                "objection_sha256": hashlib.sha256(objection.encode()).hexdigest()
+                if objection
+                else None,
+            },
+            bid.tender,
+        )
+    return opening
+
+
+def objection_answer_on_spot(*, actor: Any, bid: Bid, answer: str) -> BidOpening:
+    if not can_manage_tender(actor, bid.tender.section.tender_project):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    answer = (answer or "").strip()
+    if not answer:
+        raise DomainError(ErrorCode.VALIDATION, "请填写答复", field="answer")
+    with transaction.atomic():
+        if (
+            BidOpening.objects.filter(bid=bid)
+            .exclude(objection="")
+            .filter(objection_answer="")
+            .update(objection_answer=answer)
+            != 1
+        ):
+            raise DomainError(ErrorCode.CONFLICT, "没有待答复的开标异议")
+        opening = BidOpening.objects.get(bid=bid)
+        _event(
+            "objection_answered",
+            opening,
+            actor,
+            {"answer_sha256": hashlib.sha256(answer.encode()).hexdigest()},
+            bid.tender,
+        )
+    return opening
+
+
+def opening_close(*, actor: Any, tender: Tender) -> OpeningSession:
+    _staff(actor)
+    session = _session(tender, OpeningState.RECORDED)
+    if (
+        BidOpening.objects.filter(session=session)
+        .exclude(objection="")
+        .filter(objection_answer="")
+        .exists()
+    ):
+        raise DomainError(ErrorCode.TENDER_STATE, "尚有开标异议未答复")
+    with transaction.atomic():
+        if (
+            OpeningSession.objects.filter(pk=session.pk, state=OpeningState.RECORDED).update(
+                state=OpeningState.CLOSED, closed_at=clock.now()
+            )
+            != 1
+        ):
+            raise DomainError(ErrorCode.CONFLICT)
+        Tender.objects.filter(pk=tender.pk, status=TenderStatus.OPENING).update(
+            status=TenderStatus.OPENED
+        )
+        session.refresh_from_db()
+        _event("closed", session, actor, {"record_sha256": session.record_sha256}, tender)
+    return session
