@@ -102,7 +102,8 @@ def test_download_without_registration_and_bid_receipt(published, api_as):
     assert r.status_code == 201, r.text
     receipt = r.json()
     assert receipt["envelope_sha256"] == hashlib.sha256(data).hexdigest()
-    assert platform_key.verify_document(receipt["receipt"], platform_key.public_key_bytes())
+    signed = {"document": receipt["receipt"], "signature": receipt["signature"]}
+    assert platform_key.verify_document(signed, platform_key.public_key_bytes())
     assert Bid.objects.get(pk=receipt["bid_id"]).size == len(data)
     # other users cannot see the upload or the receipt
     other = api_as("agency")

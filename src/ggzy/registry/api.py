@@ -9,13 +9,15 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from ggzy.accounts.permissions import Perm, require
 from ggzy.core import platform_key
 from ggzy.core.auth import request_user
 from ggzy.core.canonical import canonical_json
+from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.registry import selectors, services
 from ggzy.registry.schemas import (
     GrantIn,
@@ -222,3 +224,38 @@ def grant_membership(request: HttpRequest, body: GrantIn) -> Status[Any]:
         ),
     )
     return Status(201, _member_out(m))
+
+
+class KeyIn(Schema):
+    purpose: str = Field(description="sign | encrypt")
+    public_key: str = Field(description="ed25519:/x25519:/sm2: + base64 (ggzy bidkit keygen)")
+
+
+class KeyOut(Schema):
+    id: int
+    purpose: str
+    public_key: str
+    key_id: str
+
+
+@router.post("/{uscc}/keys", response={201: KeyOut}, summary="登记主体公钥 Register a key")
+def add_entity_key(request: HttpRequest, uscc: str, body: KeyIn) -> Status[Any]:
+    key = services.entity_key_register(
+        actor=request_user(request),
+        organization=selectors.organization_get(uscc),
+        purpose=body.purpose,
+        public_key=body.public_key,
+    )
+    return Status(201, key)
+
+
+@platform_router.post("/my-keys", response={201: KeyOut}, summary="登记个人公钥（开标密钥保管人）")
+def add_my_key(request: HttpRequest, body: KeyIn) -> Status[Any]:
+    user = request_user(request)
+    person = selectors.person_of(user)
+    if person is None:
+        raise DomainError(ErrorCode.PERSON_REQUIRED)
+    key = services.entity_key_register(
+        actor=user, person=person, purpose=body.purpose, public_key=body.public_key
+    )
+    return Status(201, key)

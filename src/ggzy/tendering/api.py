@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
-from ninja import File, Form, Router, Schema, Status
+from ninja import Body, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -17,7 +17,7 @@ from ggzy.core.auth import request_user
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects.models import Section
 from ggzy.registry import selectors as registry
-from ggzy.tendering import bids, selectors, services
+from ggzy.tendering import bids, opening, selectors, services
 from ggzy.tendering.models import BidUpload, CustodianShare, DocumentKind, Tender
 
 router = Router(tags=["tendering 招标投标"])
@@ -269,7 +269,7 @@ def put_chunk(request: HttpRequest, upload_id: uuid.UUID, index: int) -> Status[
 
 
 class CompleteIn(Schema):
-    fingerprint: dict[str, str] = Field(default_factory=dict)
+    fingerprint: dict[str, Any] = Field(default_factory=dict)
 
 
 class ReceiptOut(Schema):
@@ -277,7 +277,10 @@ class ReceiptOut(Schema):
     received_at: dt.datetime
     envelope_sha256: str
     ledger_entry_id: int
-    receipt: dict[str, Any]
+    receipt: dict[str, Any] = Field(description="the signed receipt body (回执)")
+    signature: dict[str, Any] = Field(
+        description="Ed25519 by the platform key over the canonical JSON of `receipt`"
+    )
 
 
 def _receipt(bid: Any) -> dict[str, Any]:
@@ -286,7 +289,8 @@ def _receipt(bid: Any) -> dict[str, Any]:
         "received_at": bid.received_at,
         "envelope_sha256": bid.envelope_sha256,
         "ledger_entry_id": bid.ledger_entry_id,
-        "receipt": bid.receipt,
+        "receipt": bid.receipt["document"],
+        "signature": bid.receipt["signature"],
     }
 
 
@@ -376,3 +380,112 @@ def release_share(
         raise DomainError(ErrorCode.KEY_INVALID, "分片不是有效的 Base64") from exc
     share = bids.share_release(actor=request_user(request), share=share, plaintext_share=raw)
     return {"role": share.role, "released_at": share.released_at}
+
+
+# --------------------------------------------------------------------------- opening 开标
+
+
+class OpeningOut(Schema):
+    tender: int
+    state: str
+    started_at: dt.datetime
+    decrypt_until: dt.datetime
+    record: dict[str, Any]
+    record_sha256: str
+    bids: list[dict[str, Any]]
+
+
+def _opening_out(session: Any) -> dict[str, Any]:
+    return {
+        "tender": session.tender_id,
+        "state": session.state,
+        "started_at": session.started_at,
+        "decrypt_until": session.decrypt_until,
+        "record": session.record,
+        "record_sha256": session.record_sha256,
+        "bids": [
+            {
+                "bid_id": str(o.bid_id),
+                "bidder": o.bid.bidder.name,
+                "signed_in": o.signed_in_at is not None,
+                "decrypted": o.decrypted_at is not None,
+                "consistency": o.consistency,
+                "confirmed": o.confirmed_at is not None,
+            }
+            for o in session.bids.select_related("bid__bidder").order_by("bid__received_at")
+        ],
+    }
+
+
+@router.post("/tenders/{tender_id}/opening", response={201: OpeningOut}, summary="开始开标")
+def start_opening(request: HttpRequest, tender_id: int) -> Status[Any]:
+    session = opening.opening_start(actor=request_user(request), tender=_tender(tender_id))
+    return Status(201, _opening_out(session))
+
+
+@router.get("/tenders/{tender_id}/opening", response=OpeningOut, summary="开标进度与开标记录")
+def get_opening(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    from ggzy.tendering.models import OpeningSession
+
+    session = OpeningSession.objects.filter(tender_id=tender_id).first()
+    if session is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "尚未开标")
+    return _opening_out(session)
+
+
+@router.post("/bids/{bid_id}/sign-in", response=dict[str, Any], summary="签到")
+def sign_in(request: HttpRequest, bid_id: uuid.UUID) -> dict[str, Any]:
+    actor = request_user(request)
+    row = opening.sign_in(actor=actor, bid=selectors.own_bid(actor, bid_id))
+    return {"signed_in_at": row.signed_in_at}
+
+
+@router.post("/bids/{bid_id}/key-release", response=dict[str, Any], summary="解密（释放内容密钥）")
+def key_release(
+    request: HttpRequest, bid_id: uuid.UUID, body: Body[dict[str, Any]]
+) -> dict[str, Any]:
+    actor = request_user(request)
+    row = opening.bid_key_release(actor=actor, bid=selectors.own_bid(actor, bid_id), statement=body)
+    return {"consistency": row.consistency, "detail": row.detail, "price": row.price}
+
+
+@router.post(
+    "/bids/{bid_id}/custodian-decrypt",
+    response=dict[str, Any],
+    summary="以开标密钥解密（保管人门限）",
+)
+def custodian_decrypt(request: HttpRequest, bid_id: uuid.UUID) -> dict[str, Any]:
+    from ggzy.tendering.models import Bid
+
+    bid = Bid.objects.filter(pk=bid_id).select_related("tender").first()
+    if bid is None:
+        raise DomainError(ErrorCode.NOT_FOUND)
+    row = opening.custodian_decrypt(actor=request_user(request), bid=bid)
+    return {"consistency": row.consistency, "detail": row.detail, "price": row.price}
+
+
+@router.post("/tenders/{tender_id}/opening/record", response=OpeningOut, summary="生成开标记录")
+def make_record(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    return _opening_out(
+        opening.opening_record(actor=request_user(request), tender=_tender(tender_id))
+    )
+
+
+class ConfirmIn(Schema):
+    objection: str = ""
+
+
+@router.post("/bids/{bid_id}/confirm", response=dict[str, Any], summary="确认开标记录或提出异议")
+def confirm(request: HttpRequest, bid_id: uuid.UUID, body: ConfirmIn) -> dict[str, Any]:
+    actor = request_user(request)
+    row = opening.bidder_confirm(
+        actor=actor, bid=selectors.own_bid(actor, bid_id), objection=body.objection
+    )
+    return {"confirmed_at": row.confirmed_at, "objection": bool(row.objection)}
+
+
+@router.post("/tenders/{tender_id}/opening/close", response=OpeningOut, summary="结束开标")
+def close_opening(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+    return _opening_out(
+        opening.opening_close(actor=request_user(request), tender=_tender(tender_id))
+    )
