@@ -98,7 +98,9 @@ def _ledger_unlocked_for_flush(request: pytest.FixtureRequest) -> Iterator[None]
     """Transactional tests empty the database afterwards with DELETE (SQLite); the ledger's
     append-only triggers would refuse that, so unlock them just for the flush."""
     names = request.fixturenames
-    if "live_server" not in names and "transactional_db" not in names:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(marker.kwargs.get("transaction"))
+    if "live_server" not in names and "transactional_db" not in names and not transactional:
         yield
         return
     request.getfixturevalue("transactional_db")

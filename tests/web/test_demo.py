@@ -5,7 +5,7 @@ from ggzy.registry import identifiers as ids
 from ggzy.registry.models import Membership, Organization, Person, Role
 from ggzy.web.demo import Demo
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the lifecycle runs a real HTTP server
 
 
 def _load(seed: int = 2026) -> list[str]:
@@ -26,6 +26,14 @@ def test_demo_is_valid_deterministic_and_loaded_once():
     _load()  # second run does nothing
     assert Entry.objects.count() == entries
     assert Person.objects.filter(user__username="staff").exists()
+    # the lifecycle took one tender through the public API to a closed opening
+    from ggzy.tendering.models import OpeningSession, Tender
+
+    tender = Tender.objects.get()
+    assert tender.status == "opened"
+    session = OpeningSession.objects.get(tender=tender)
+    assert session.record["valid_bids"] == 3
+    assert session.state == "closed"
 
 
 def test_same_seed_same_identifiers():

@@ -127,6 +127,9 @@ class Demo:
         centre, departments = self.reference_data(staff)
         self.people_in_roles(staff, centre, departments)
         self.organisations(staff)
+        from ggzy.web.lifecycle import run as lifecycle
+
+        lifecycle(log=self.log)  # one tender through the whole flow, via the public API
         self.log("demo data loaded")
 
     def bootstrap(self) -> User:

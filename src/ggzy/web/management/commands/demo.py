@@ -13,10 +13,23 @@ class Command(BaseCommand):
     help = "Load the demo data set (idempotent: does nothing when already loaded)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "what",
+            nargs="?",
+            choices=["data", "lifecycle"],
+            default="data",
+            help="data (default): load the demo data set; lifecycle: run one tender from "
+            "entry to opening record through the public API, printing each step",
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--organisations", type=int, default=220)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "lifecycle":
+            from ggzy.web.lifecycle import run
+
+            run(log=self.stdout.write)
+            return
         Demo(
             seed=options["seed"], organisations=options["organisations"], log=self.stdout.write
         ).run()
