@@ -85,7 +85,7 @@ def _bidders() -> list[tuple[User, Any]]:
     return out
 
 
-def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:
+def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:  # noqa: PLR0915 - a script
     tenderer_user = User.objects.get(username="tenderer")
     staff = User.objects.get(username="staff")
     regulator = User.objects.get(username="fgw")
@@ -93,6 +93,7 @@ def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:
     centre = Client(base, _token(staff))
     anonymous = Client(base, None)
     org = Membership.objects.get(person__user=tenderer_user, role=Role.TENDERER).organization
+    assert org is not None
     t0 = clock.now() - dt.timedelta(days=23)
     step = iter(range(1, 100))
 
@@ -146,7 +147,8 @@ def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:
             201,
             json={
                 "title": "白银市城区供水管网改造工程施工招标公告",
-                "announcement_html": "<h3>一、招标条件</h3><p>本项目已由白银市发展和改革委员会批准建设。</p>",
+                "announcement_html": "<h3>一、招标条件</h3>"
+                "<p>本项目已由白银市发展和改革委员会批准建设。</p>",
             },
         )
         tender_id = t["id"]
