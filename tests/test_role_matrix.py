@@ -149,6 +149,7 @@ def test_page_matrix(role: str, live_server: Any, world: Any, password: str) -> 
         ("/accounts/security/", 302, 200),
     ]
     pages.append(("/rules/", 200, 200))
+    pages.append(("/tendering/", 200, 200))  # per-tender pages: tests/tendering/test_views.py
     restricted = [
         ("/projects/", {"staff", "regulator", "tenderer", "agency"}, 403),
         ("/ledger/", {"staff", "regulator"}, 403),

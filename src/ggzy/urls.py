@@ -73,6 +73,7 @@ urlpatterns = [
     path("registry/", include(registry_patterns)),
     path("projects/", include(projects_patterns)),
     path("rules/", include("ggzy.rules.urls")),
+    path("tendering/", include("ggzy.tendering.urls")),
     path("", include(web_patterns)),
     path("api/v1/", api.urls),
     path("ledger/verify/", ledger_views.verify_page, name="ledger-verify"),

@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[tuple[str, str]] = [
         (_("首页"), reverse("portal:home")),
+        (_("招标公告"), reverse("tendering:list")),
         (_("市场主体"), reverse("portal:entity_list")),
         (_("交易规则"), reverse("rules:index")),
         (_("存证核验"), reverse("ledger-verify")),
