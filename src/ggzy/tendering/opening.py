@@ -96,7 +96,8 @@ def opening_start(*, actor: Any, tender: Tender) -> OpeningSession:
             started_at=now,
             decrypt_until=now + dt.timedelta(minutes=window),
         )
-        BidOpening.objects.bulk_create(BidOpening(bid=b, session=session) for b in live)
+        if not failed:  # a failed tender (流标) is not opened: no bid is decrypted
+            BidOpening.objects.bulk_create(BidOpening(bid=b, session=session) for b in live)
         _event(
             "failed" if failed else "started",
             session,
@@ -148,32 +149,54 @@ def sign_in(*, actor: Any, bid: Bid) -> BidOpening:
     return opening
 
 
+class _Hashing:
+    """A read-through stream that hashes what it reads (one pass over the stored envelope)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.stream.read(size)
+        self.digest.update(data)
+        return data
+
+    def finish(self) -> str:
+        while self.read(1024 * 1024):
+            pass
+        return self.digest.hexdigest()
+
+
 def _decrypt(opening: BidOpening, content_key: bytes) -> tuple[str, str, Path | None, str]:
-    """Run the consistency check; returns (consistency, detail, plaintext file, sha256)."""
+    """The consistency check in one pass over the stored file: the ciphertext hash must equal
+    the receipt's, every chunk must authenticate, the plaintext hash must equal the signed
+    commitment. Returns (consistency, detail, plaintext file, plaintext sha256)."""
     bid = opening.bid
-    digest = hashlib.sha256()
-    with bid.envelope.open("rb") as stored:
-        while block := stored.read(1024 * 1024):
-            digest.update(block)
-    if digest.hexdigest() != bid.envelope_sha256:
-        return Consistency.HASH_MISMATCH, "存储的投标文件摘要与回执不一致", None, ""
     out = tempfile.NamedTemporaryFile(delete=False, suffix=".zip")  # noqa: SIM115
-    try:
-        with bid.envelope.open("rb") as stored:
-            result = env.open_envelope(stored, out, content_key)
-        out.close()
-    except CommitmentMismatchError:
-        out.close()
+    outcome: tuple[str, str] = (Consistency.CONSISTENT, "")
+    plain_sha = ""
+    with bid.envelope.open("rb") as stored:
+        reader = _Hashing(stored)
+        try:
+            result = env.open_envelope(reader, out, content_key)
+            plain_sha = result.digest.hex()
+        except CommitmentMismatchError:
+            outcome = (Consistency.MISMATCH, "解密结果与投标人签名的承诺摘要不一致")
+        except CryptoError as exc:
+            code = str(getattr(exc, "code", ""))
+            if code == "wrong_key":
+                out.close()
+                Path(out.name).unlink(missing_ok=True)
+                raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符") from exc
+            outcome = (Consistency.TAMPERED, f"密文校验失败：{code}")
+        envelope_sha = reader.finish()
+    out.close()
+    if envelope_sha != bid.envelope_sha256:
+        outcome = (Consistency.HASH_MISMATCH, "存储的投标文件摘要与回执不一致")
+    if outcome[0] != Consistency.CONSISTENT:
         Path(out.name).unlink(missing_ok=True)
-        return Consistency.MISMATCH, "解密结果与投标人签名的承诺摘要不一致", None, ""
-    except CryptoError as exc:
-        out.close()
-        Path(out.name).unlink(missing_ok=True)
-        code = getattr(exc, "code", "")
-        if str(code) in {"wrong_key"}:
-            raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符") from exc
-        return Consistency.TAMPERED, f"密文校验失败：{code}", None, ""
-    return Consistency.CONSISTENT, "", Path(out.name), result.digest.hex()
+        return outcome[0], outcome[1], None, ""
+    return Consistency.CONSISTENT, "", Path(out.name), plain_sha
 
 
 def _store_opened(opening: BidOpening, how: str, actor: Any, content_key: bytes) -> BidOpening:
@@ -183,7 +206,8 @@ def _store_opened(opening: BidOpening, how: str, actor: Any, content_key: bytes)
     stored_name = ""
     if path is not None:
         try:
-            info = read_package(path)
+            # the commitment already covers every byte of the package: no second digest pass
+            info = read_package(path, check_digests=False)
             price = info.price_form.to_json()
         except BidkitError as exc:
             detail = f"投标文件包无法读取：{exc.message_zh}"
@@ -246,7 +270,21 @@ def bid_key_release(*, actor: Any, bid: Bid, statement: dict[str, Any]) -> BidOp
     return _store_opened(opening, "bidder", actor, release.content_key)
 
 
+_KEYS: dict[tuple[int, tuple[str, ...]], PrivateKey] = {}
+
+
 def opening_private_key(tender: Tender) -> PrivateKey:
+    """Combine the released shares (cached per tender and set of shares for the opening)."""
+    released = tuple(
+        sorted(
+            CustodianShare.objects.filter(tender=tender, released_at__isnull=False).values_list(
+                "role", flat=True
+            )
+        )
+    )
+    cached = _KEYS.get((tender.pk, released))
+    if cached is not None:
+        return cached
     shares = [
         bytes(s.released_share or b"")
         for s in CustodianShare.objects.filter(tender=tender, released_at__isnull=False)
@@ -256,7 +294,10 @@ def opening_private_key(tender: Tender) -> PrivateKey:
             ErrorCode.TENDER_STATE,
             f"已释放 {len(shares)} 个密钥分片，需要 {tender.custodian_threshold} 个",
         )
-    return keyshare.recover_private_key(shares, tender.opening_public_key)
+    key = keyshare.recover_private_key(shares, tender.opening_public_key)
+    _KEYS.clear()  # keep at most one opening key in memory
+    _KEYS[(tender.pk, released)] = key
+    return key
 
 
 def custodian_decrypt(*, actor: Any, bid: Bid) -> BidOpening:
@@ -272,6 +313,22 @@ def custodian_decrypt(*, actor: Any, bid: Bid) -> BidOpening:
         raise DomainError(ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥") from exc
     opening = BidOpening.objects.select_related("bid").get(bid=bid)
     return _store_opened(opening, "custodians", actor, content_key)
+
+
+def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
+    """Open every bid still undecrypted with the custodians' quorum key, in one transaction
+    (so the inline sequencer integrates their ledger entries once, at the end)."""
+    _staff(actor)
+    session = _session(tender, OpeningState.DECRYPTING)
+    pending = list(
+        BidOpening.objects.filter(session=session, decrypted_at__isnull=True)
+        .select_related("bid", "bid__bidder", "bid__tender")
+        .order_by("bid__received_at")
+    )
+    with transaction.atomic():
+        for row in pending:
+            custodian_decrypt(actor=actor, bid=row.bid)
+    return len(pending)
 
 
 def opening_record(*, actor: Any, tender: Tender) -> OpeningSession:

@@ -130,6 +130,7 @@ class Demo:
         from ggzy.web.lifecycle import run as lifecycle
 
         lifecycle(log=self.log)  # one tender through the whole flow, via the public API
+        self.open_tenders()
         self.log("demo data loaded")
 
     def bootstrap(self) -> User:
@@ -307,3 +308,74 @@ class Demo:
                 contract_amount=Decimal(self.rng.randrange(50, 5000) * 10000),
                 completed_on=done,
             )
+
+    def open_tenders(self) -> None:
+        """A tender accepting bids now and one still in draft (the lifecycle left one opened)."""
+        import datetime as dt
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from ggzy.projects import services as projects
+        from ggzy.tendering import services as tendering
+
+        tenderer = User.objects.get(username="tenderer")
+        org = tenderer.person.memberships.get(role=Role.TENDERER).organization
+        centre = TradingCentre.objects.get(code=CENTRE_CODE)
+        custodians = {
+            "centre": User.objects.get(username="staff"),
+            "supervisor": User.objects.get(username="fgw"),
+            "tenderer": tenderer,
+        }
+        for title, publish in (
+            ("白银市第三中学教学楼建设工程施工招标", True),
+            ("白银市城区道路照明改造工程施工招标", False),
+        ):
+            project = projects.project_register(
+                actor=tenderer,
+                centre=centre,
+                name=title.removesuffix("施工招标"),
+                region_code="620402",
+                legal_person=org,
+                budget=Decimal("38000000"),
+                approval_number=f"白发改审批〔2026〕{self.rng.randrange(100, 300)}号",
+            )
+            tp = projects.tender_project_create(
+                actor=tenderer,
+                project=project,
+                name=title,
+                trade_type_code="works.open",
+                tenderer=org,
+            )
+            section = projects.section_create(
+                actor=tenderer,
+                tender_project=tp,
+                name="施工标段",
+                estimated_price=Decimal("25000000"),
+                max_price=Decimal("24600000"),
+                classify_codes="A08",
+                limit_days=300,
+            )
+            tender = tendering.tender_create(
+                actor=tenderer,
+                section=section,
+                title=f"{title}公告",
+                announcement_html="<h3>一、招标条件</h3><p>本项目已批准建设，资金来源为财政资金。</p>"
+                "<h3>二、项目概况与招标范围</h3><p>详见招标文件。</p>",
+            )
+            tendering.document_add(
+                actor=tenderer,
+                tender=tender,
+                upload=SimpleUploadedFile("招标文件.pdf", b"%PDF-1.7 demo tender documents"),
+            )
+            if publish:
+                start = clock.now() + dt.timedelta(minutes=5)
+                tendering.tender_publish(
+                    actor=tenderer,
+                    tender=tender,
+                    docs_from=start,
+                    docs_until=start + dt.timedelta(days=7),
+                    bid_deadline=start + dt.timedelta(days=25),
+                    custodians=custodians,
+                    deposit_amount=Decimal("400000"),
+                )
+        self.log("tenders: one accepting bids, one draft")
