@@ -229,6 +229,9 @@ def _store_opened(opening: BidOpening, how: str, actor: Any, content_key: bytes)
             if stored_name:
                 default_storage.delete(stored_name)
             raise DomainError(ErrorCode.CONFLICT, "该投标文件已解密")
+        opening.decrypted_at, opening.decrypted_by = now, how
+        opening.consistency, opening.detail, opening.price = consistency, detail, price
+        opening.plaintext.name, opening.plaintext_sha256 = stored_name, plain_sha
         _event(
             "decrypted",
             opening,
@@ -245,7 +248,6 @@ def _store_opened(opening: BidOpening, how: str, actor: Any, content_key: bytes)
             },
             bid.tender,
         )
-    opening.refresh_from_db()
     return opening
 
 
@@ -255,7 +257,7 @@ def bid_key_release(*, actor: Any, bid: Bid, statement: dict[str, Any]) -> BidOp
     session = _session(bid.tender, OpeningState.DECRYPTING)
     if clock.now() > session.decrypt_until:
         raise DomainError(ErrorCode.TENDER_STATE, "解密时间已结束")
-    opening = BidOpening.objects.select_related("bid").get(bid=bid)
+    opening = BidOpening.objects.select_related("bid", "bid__bidder", "bid__tender").get(bid=bid)
     with bid.envelope.open("rb") as stored:
         header = env.read_header(stored)
     try:
@@ -304,14 +306,17 @@ def custodian_decrypt(*, actor: Any, bid: Bid) -> BidOpening:
     """Open a bid with the custodians' quorum key (where the tender documents allow it)."""
     _staff(actor)
     _session(bid.tender, OpeningState.DECRYPTING)
-    key = opening_private_key(bid.tender)
-    with bid.envelope.open("rb") as stored:
+    opening = BidOpening.objects.select_related("bid", "bid__bidder", "bid__tender").get(bid=bid)
+    return _custodian_open(opening, opening_private_key(bid.tender), actor)
+
+
+def _custodian_open(opening: BidOpening, key: PrivateKey, actor: Any) -> BidOpening:
+    with opening.bid.envelope.open("rb") as stored:
         header = env.read_header(stored)
     try:
         content_key = env.unwrap_content_key(header, key)
     except CryptoError as exc:
         raise DomainError(ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥") from exc
-    opening = BidOpening.objects.select_related("bid").get(bid=bid)
     return _store_opened(opening, "custodians", actor, content_key)
 
 
@@ -320,6 +325,7 @@ def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
     (so the inline sequencer integrates their ledger entries once, at the end)."""
     _staff(actor)
     session = _session(tender, OpeningState.DECRYPTING)
+    key = opening_private_key(tender)
     pending = list(
         BidOpening.objects.filter(session=session, decrypted_at__isnull=True)
         .select_related("bid", "bid__bidder", "bid__tender")
@@ -327,7 +333,7 @@ def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
     )
     with transaction.atomic():
         for row in pending:
-            custodian_decrypt(actor=actor, bid=row.bid)
+            _custodian_open(row, key, actor)
     return len(pending)
 
 
