@@ -96,8 +96,15 @@ def opening_start(*, actor: Any, tender: Tender) -> OpeningSession:
             started_at=now,
             decrypt_until=now + dt.timedelta(minutes=window),
         )
-        if not failed:  # a failed tender (流标) is not opened: no bid is decrypted
-            BidOpening.objects.bulk_create(BidOpening(bid=b, session=session) for b in live)
+        # a failed tender (流标) is not opened: its bids are listed as never decrypted
+        BidOpening.objects.bulk_create(
+            BidOpening(
+                bid=b,
+                session=session,
+                consistency=Consistency.NOT_DECRYPTED if failed else Consistency.PENDING,
+            )
+            for b in live
+        )
         _event(
             "failed" if failed else "started",
             session,
