@@ -149,7 +149,8 @@ def test_page_matrix(role: str, live_server: Any, world: Any, password: str) -> 
         ("/accounts/security/", 302, 200),
     ]
     pages.append(("/rules/", 200, 200))
-    pages.append(("/tendering/", 200, 200))  # per-tender pages: tests/tendering/test_views.py
+    pages.append(("/tendering/", 200, 200))
+    # per-tender pages (bid, opening, manage, custody): tests/tendering/test_views*.py
     restricted = [
         ("/projects/", {"staff", "regulator", "tenderer", "agency"}, 403),
         ("/ledger/", {"staff", "regulator"}, 403),

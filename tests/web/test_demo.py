@@ -29,8 +29,12 @@ def test_demo_is_valid_deterministic_and_loaded_once():
     # the lifecycle took one tender through the public API to a closed opening
     from ggzy.tendering.models import OpeningSession, Tender
 
-    tender = Tender.objects.get()
-    assert tender.status == "opened"
+    assert sorted(Tender.objects.values_list("status", flat=True)) == [
+        "announced",
+        "draft",
+        "opened",
+    ]
+    tender = Tender.objects.get(status="opened")
     session = OpeningSession.objects.get(tender=tender)
     assert session.record["valid_bids"] == 3
     assert session.state == "closed"

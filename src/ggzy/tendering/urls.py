@@ -21,3 +21,31 @@ urlpatterns = [
         name="bid_action",
     ),
 ]
+
+# Tenderer/agency and custodian pages (views_manage).
+from ggzy.tendering import views_manage  # noqa: E402
+
+urlpatterns += [
+    path("new/<str:section_code>/", views_manage.tender_new, name="new"),
+    path("<int:tender_id>/manage/", views_manage.tender_manage, name="manage"),
+    path(
+        "<int:tender_id>/manage/documents/", views_manage.document_upload, name="manage_documents"
+    ),
+    path("<int:tender_id>/manage/publish/", views_manage.tender_publish, name="manage_publish"),
+    path(
+        "<int:tender_id>/manage/clarifications/",
+        views_manage.clarification_issue,
+        name="manage_clarify",
+    ),
+    path(
+        "<int:tender_id>/manage/objections/<int:objection_id>/answer/",
+        views_manage.objection_answer,
+        name="manage_answer",
+    ),
+    path("<int:tender_id>/custody/", views_manage.custody, name="custody"),
+    path(
+        "<int:tender_id>/custody/<slug:role>/release/",
+        views_manage.custody_release,
+        name="custody_release",
+    ),
+]
