@@ -320,6 +320,7 @@ class Demo:
 
         tenderer = User.objects.get(username="tenderer")
         org = tenderer.person.memberships.get(role=Role.TENDERER).organization
+        assert org is not None  # a tenderer membership always names its organisation
         centre = TradingCentre.objects.get(code=CENTRE_CODE)
         custodians = {
             "centre": User.objects.get(username="staff"),
