@@ -30,6 +30,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
     ctx = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    ctx.set_default_timeout(60_000)
     yield ctx.new_page()
     ctx.close()
 
@@ -37,5 +38,6 @@ def phone(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def desktop(browser: Any) -> Iterator[Any]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    ctx.set_default_timeout(60_000)
     yield ctx.new_page()
     ctx.close()

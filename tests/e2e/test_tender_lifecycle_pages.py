@@ -35,6 +35,7 @@ DECRYPT = "section[aria-labelledby=staff-h] form.inline button"  # 保管人解�
 
 def _page(browser: Any) -> Any:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    ctx.set_default_timeout(60_000)  # generous: CI machines are shared and slow at times
     return ctx.new_page()
 
 
@@ -144,7 +145,7 @@ def test_tender_lifecycle_through_the_pages(
     bidder.click("#gen-keys")
     bidder.wait_for_selector("#keys-info", state="visible")
     bidder.click("#register-key")
-    bidder.wait_for_selector("#key-status[data-registered=yes]", timeout=10_000)
+    bidder.wait_for_selector("#key-status[data-registered=yes]", timeout=60_000)
     package = tmp_path / "投标文件.zip"
     pdf = tmp_path / "技术标.pdf"
     pdf.write_bytes(b"%PDF-1.7 technical proposal" * 50)
@@ -156,7 +157,7 @@ def test_tender_lifecycle_through_the_pages(
     )
     bidder.set_input_files("#package-file", str(package))
     bidder.click("#seal-upload")
-    bidder.wait_for_selector("#receipt", state="visible", timeout=30_000)
+    bidder.wait_for_selector("#receipt", state="visible", timeout=60_000)
     assert Bid.objects.filter(tender=tender, bidder=tw.world.bidder_org).count() == 1
     Submitter(tw, tw.other_bidder, tw.other_org, tw.other_signing).submit(
         _package(tmp_path, "b", "29100000.00")
@@ -198,7 +199,7 @@ def test_tender_lifecycle_through_the_pages(
             page.goto(f"{base}/tendering/{tender.pk}/custody/")
             page.set_input_files("#key-file", str(keyfile))
             page.click("#unseal-release")
-            page.wait_for_selector("#all-released", timeout=15_000)
+            page.wait_for_selector("#all-released", timeout=60_000)
         assert CustodianShare.objects.filter(tender=tender, released_at__isnull=False).count() == 2
         staff.screenshot(path=str(tmp_path / "custody.png"), full_page=True)
 
