@@ -41,3 +41,18 @@ def write_result(name: str, figures: list[dict[str, Any]], parameters: dict[str,
     (RESULTS / f"{name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False))
     for f in figures:
         print(f"{name}: {f['metric']} = {f['value']:.6g} {f['unit']}")
+
+
+def fresh_postgres(name: str) -> str | None:
+    """Drop and create database ``name`` on the local PostgreSQL; its URL, or None if down."""
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
+        ) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.Error:
+        return None
+    return f"postgres://postgres@127.0.0.1:5432/{name}"

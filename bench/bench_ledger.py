@@ -231,21 +231,9 @@ def _pymerkle(leaves: list[bytes], batch: int) -> float:
     return len(leaves) / elapsed
 
 
-def _postgres_url() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute("DROP DATABASE IF EXISTS ggzy_bench_ledger")
-            conn.execute("CREATE DATABASE ggzy_bench_ledger")
-    except psycopg.Error:
-        return None
-    return "postgres://postgres@127.0.0.1:5432/ggzy_bench_ledger"
-
-
 def main() -> None:
+    from _common import fresh_postgres
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--million", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgres")
@@ -258,7 +246,7 @@ def main() -> None:
     for db in args.databases.split(","):
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         if db == "postgres":
-            url = _postgres_url()
+            url = fresh_postgres("ggzy_bench_ledger")
             if url is None:
                 print("PostgreSQL not reachable on 127.0.0.1:5432; skipped")
                 continue

@@ -504,21 +504,9 @@ def child_submission(n: int, size: int, clients: int, workers: int) -> dict[str,
 # --------------------------------------------------------------------------- driver
 
 
-def _postgres_url() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute("DROP DATABASE IF EXISTS ggzy_bench_tendering")
-            conn.execute("CREATE DATABASE ggzy_bench_tendering")
-    except psycopg.Error:
-        return None
-    return "postgres://postgres@127.0.0.1:5432/ggzy_bench_tendering"
-
-
 def main() -> None:
+    from _common import fresh_postgres
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--bids", type=int, default=1000, help="bids opened (part 1)")
     parser.add_argument("--size", type=int, default=MIB, help="bid document bytes")
@@ -546,7 +534,7 @@ def main() -> None:
     for part in args.parts.split(","):
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         if part == "submission":
-            url = _postgres_url()
+            url = fresh_postgres("ggzy_bench_tendering")
             if url is None:
                 print("PostgreSQL not reachable on 127.0.0.1:5432; submission part skipped")
                 continue

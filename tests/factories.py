@@ -81,3 +81,25 @@ def make_world() -> dict[str, Any]:
         "agency_org": make_org(agency, ["agency"], "白银招标代理有限公司"),
         "bidder_org": make_org(bidder, ["bidder"], "白银建设工程有限公司"),
     }
+
+
+def login_session(base: str, username: str | None, password: str = PASSWORD) -> Any:
+    """A ``requests`` session logged in through the real login form (None: anonymous)."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    if username is None:
+        return session
+    page = session.get(base + "/accounts/login/", timeout=30)
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert match is not None
+    r = session.post(
+        base + "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": match.group(1)},
+        headers={"Referer": base + "/accounts/login/"},
+        timeout=30,
+    )
+    assert r.url.endswith("/me/"), r.text[:300]
+    return session

@@ -5,13 +5,11 @@ A refusal must change nothing: no ledger entry, no row.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
-import requests
 from django.core.management import call_command
-from tests.factories import citizen_id, signup, uscc
+from tests.factories import citizen_id, login_session, signup, uscc
 
 from ggzy.ledger.models import Entry
 from ggzy.registry.models import Membership, Organization, Performance
@@ -28,20 +26,6 @@ def _state() -> tuple[int, ...]:
         Membership.objects.count(),
         sum(Organization.objects.values_list("version", flat=True)),
     )
-
-
-def _login(base: str, username: str, password: str) -> requests.Session:
-    s = requests.Session()
-    page = s.get(base + "/accounts/login/", timeout=30)
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    r = s.post(
-        base + "/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": csrf},
-        headers={"Referer": base + "/accounts/login/"},
-        timeout=30,
-    )
-    assert r.url.endswith("/me/"), r.text[:300]
-    return s
 
 
 def _expect(role: str, allowed: set[str], ok: int, *, anon: int = 401, other: int = 403) -> int:
@@ -138,7 +122,7 @@ def test_api_matrix(role: str, api_as: Any, world: Any) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_page_matrix(role: str, live_server: Any, world: Any, password: str) -> None:
     base = live_server.url
-    session = requests.Session() if role == "anonymous" else _login(base, role, password)
+    session = login_session(base, None if role == "anonymous" else role, password)
     org = world.bidder_org
     pages = [
         ("/", 200, 200),

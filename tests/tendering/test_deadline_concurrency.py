@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -21,6 +22,7 @@ from ggzy.tendering import bids
 from ggzy.tendering.models import Bid, BidStatus
 
 SUBMISSIONS = 200
+WORKERS = 50
 BIDDERS = 40
 
 
@@ -81,13 +83,10 @@ def test_concurrent_submissions_around_the_deadline(tw, settings):
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=submit, args=(k, u, up)) for k, (u, up) in enumerate(uploads)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    # at most WORKERS connections at once (PostgreSQL's default max_connections is 100)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for k, (u, up) in enumerate(uploads):
+            pool.submit(submit, k, u, up)
     assert len(results) == SUBMISSIONS
     accepted = [at for kind, at in results if kind == "accepted"]
     refused = [kind for kind, at in results if kind != "accepted"]

@@ -7,14 +7,13 @@ import datetime as dt
 import hashlib
 import io
 import json
-import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from tests.factories import PASSWORD, make_org, signup
+from tests.factories import login_session, make_org, signup
 
 from ggzy import clock
 from ggzy.bidkit.package import build_package
@@ -33,19 +32,7 @@ ROLES = ["anonymous", "bidder", "other", "tenderer", "staff", "public"]
 
 
 def _login(base: str, username: str | None) -> requests.Session:
-    s = requests.Session()
-    if username is None:
-        return s
-    page = s.get(base + "/accounts/login/", timeout=30)
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = s.post(
-        base + "/accounts/login/",
-        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
-        headers={"Referer": base + "/accounts/login/"},
-        timeout=30,
-    )
-    assert r.url.endswith("/me/"), r.text[:300]
-    return s
+    return login_session(base, username)  # type: ignore[no-any-return]
 
 
 def _user(tw: Any, role: str) -> Any:

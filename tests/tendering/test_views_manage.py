@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from tests.factories import PASSWORD, make_org, signup
+from tests.factories import login_session, make_org, signup
 
 from ggzy import clock
 from ggzy.ledger.models import Entry
@@ -35,19 +34,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _login(base: str, username: str | None) -> requests.Session:
-    s = requests.Session()
-    if username is None:
-        return s
-    page = s.get(base + "/accounts/login/", timeout=30)
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = s.post(
-        base + "/accounts/login/",
-        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
-        headers={"Referer": base + "/accounts/login/"},
-        timeout=30,
-    )
-    assert r.url.endswith("/me/"), r.text[:300]
-    return s
+    return login_session(base, username)  # type: ignore[no-any-return]
 
 
 def _post(s: requests.Session, base: str, path: str, **kwargs: Any) -> requests.Response:
