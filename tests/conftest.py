@@ -111,3 +111,19 @@ def _ledger_unlocked_for_flush(request: pytest.FixtureRequest) -> Iterator[None]
     yield
     with connection.cursor() as cur:
         cur.execute("INSERT INTO ledger_maintenance (unlocked) VALUES (1)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_leftover_connections(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Live-server and browser tests leave pooled connections (CONN_MAX_AGE) in server
+    threads; on PostgreSQL they would stop the test database from being dropped."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
