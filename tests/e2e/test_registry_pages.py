@@ -78,7 +78,7 @@ def test_directory_search_with_htmx_and_english_switch(
     page.fill("#q", "招标代理")
     page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
     assert "白银招标代理有限公司" in page.locator("#results").inner_text()
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state()
+    page.select_option("#lang-select", "en")  # submits the form; the page reloads
+    page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Market-entity registry"
