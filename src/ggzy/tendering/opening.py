@@ -279,7 +279,7 @@ def bid_key_release(*, actor: Any, bid: Bid, statement: dict[str, Any]) -> BidOp
     return _store_opened(opening, "bidder", actor, release.content_key)
 
 
-_KEYS: dict[tuple[int, tuple[str, ...]], PrivateKey] = {}
+_KEYS: dict[tuple[int, str, tuple[str, ...]], PrivateKey] = {}
 
 
 def opening_private_key(tender: Tender) -> PrivateKey:
@@ -291,7 +291,10 @@ def opening_private_key(tender: Tender) -> PrivateKey:
             )
         )
     )
-    cached = _KEYS.get((tender.pk, released))
+    # keyed by the announced public key too: a cached key can only ever serve the tender whose
+    # public key it was checked against when it was recovered
+    cache_key = (tender.pk, tender.opening_public_key, released)
+    cached = _KEYS.get(cache_key)
     if cached is not None:
         return cached
     shares = [
@@ -305,7 +308,7 @@ def opening_private_key(tender: Tender) -> PrivateKey:
         )
     key = keyshare.recover_private_key(shares, tender.opening_public_key)
     _KEYS.clear()  # keep at most one opening key in memory
-    _KEYS[(tender.pk, released)] = key
+    _KEYS[cache_key] = key
     return key
 
 
