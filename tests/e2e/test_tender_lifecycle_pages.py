@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from tests.factories import PASSWORD, make_org, signup
 from tests.tendering.conftest import tw  # noqa: F401  # the published-ready tender fixture
-from tests.tendering.test_views import Submitter, _package
+from tests.tendering.helpers import Submitter
+from tests.tendering.helpers import package as sealed_package
 
 from ggzy import clock
 from ggzy.bidkit.package import build_package
@@ -160,7 +161,7 @@ def test_tender_lifecycle_through_the_pages(
     bidder.wait_for_selector("#receipt", state="visible", timeout=60_000)
     assert Bid.objects.filter(tender=tender, bidder=tw.world.bidder_org).count() == 1
     Submitter(tw, tw.other_bidder, tw.other_org, tw.other_signing).submit(
-        _package(tmp_path, "b", "29100000.00")
+        sealed_package(tmp_path, "b", "29100000.00")
     )
     third = signup("bidder3", "张三")
     org3 = make_org(third, ["bidder"], "会宁建设集团有限公司")
@@ -168,7 +169,7 @@ def test_tender_lifecycle_through_the_pages(
     registry.entity_key_register(
         actor=third, purpose="sign", public_key=signing3.public_key.to_text(), organization=org3
     )
-    Submitter(tw, third, org3, signing3).submit(_package(tmp_path, "c", "29300000.00"))
+    Submitter(tw, third, org3, signing3).submit(sealed_package(tmp_path, "c", "29300000.00"))
 
     # --- custodians: before the deadline the page explains the refusal
     staff = _page(browser)

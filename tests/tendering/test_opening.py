@@ -4,20 +4,15 @@ the consistency check flagging tampering, the opening record, 流标."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 from pathlib import Path
 
 import pytest
 from tests.factories import make_org, signup
+from tests.tendering.helpers import Submitter, package
 
 from ggzy import clock
-from ggzy.bidkit.package import build_package
-from ggzy.bidkit.pricing import parse_price_form
-from ggzy.bidkit.release import build_release
 from ggzy.core.errors import DomainError, ErrorCode
-from ggzy.crypto import envelope as env
-from ggzy.crypto.suites import INTL, PublicKey
+from ggzy.crypto.suites import INTL
 from ggzy.ledger.models import Entry
 from ggzy.registry import services as registry
 from ggzy.tendering import bids, keyshare, opening
@@ -26,77 +21,9 @@ from ggzy.tendering.models import Consistency, CustodianShare, TenderStatus
 pytestmark = pytest.mark.django_db
 
 
-def _package(tmp_path: Path, name: str, amount: str) -> bytes:
-    doc = tmp_path / f"{name}-technical.pdf"
-    doc.write_bytes(b"%PDF-1.7 technical proposal of " + name.encode())
-    out = tmp_path / f"{name}.zip"
-    build_package(
-        out,
-        files=[doc],
-        price_form=parse_price_form(
-            {
-                "price_form": 1,
-                "amount": amount,
-                "price_unit": 0,
-                "duration_days": 365,
-                "quality": "合格",
-            }
-        ),
-    )
-    return out.read_bytes()
-
-
-class Bidder:
-    def __init__(self, tw, user, org, signing):
-        self.tw, self.user, self.org, self.signing = tw, user, org, signing
-        self.encrypt = INTL.generate_wrapping_key()
-
-    def submit(self, plaintext: bytes):
-        out = io.BytesIO()
-        env.seal(
-            io.BytesIO(plaintext),
-            out,
-            suite=INTL,
-            opening_public_key=PublicKey.from_text(self.tw.tender.opening_public_key),
-            bidder_public_key=self.encrypt.public_key,
-            bidder_signing_key=self.signing,
-            tender_ref=self.tw.section.code,
-            bidder_ref=self.org.uscc,
-            chunk_size=64 * 1024,
-        )
-        data = out.getvalue()
-        up = bids.upload_start(
-            actor=self.user,
-            tender=self.tw.tender,
-            bidder=self.org,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            chunk_size=256 * 1024,
-        )
-        for i in range(up.chunk_count):
-            part = data[i * 256 * 1024 : (i + 1) * 256 * 1024]
-            bids.upload_chunk(
-                actor=self.user,
-                upload=up,
-                index=i,
-                data=part,
-                sha256=hashlib.sha256(part).hexdigest(),
-            )
-        self.bid = bids.upload_complete(actor=self.user, upload=up)
-        return self.bid
-
+class Bidder(Submitter):
     def release(self):
-        with self.bid.envelope.open("rb") as fh:
-            header = env.read_header(fh)
-        key = env.unwrap_content_key(header, self.encrypt)
-        statement = build_release(
-            header=header,
-            envelope_sha256=self.bid.envelope_sha256,
-            content_key=key,
-            signing_key=self.signing,
-            released_at=clock.now(),
-        )
-        return opening.bid_key_release(actor=self.user, bid=self.bid, statement=statement)
+        return opening.bid_key_release(actor=self.user, bid=self.bid, statement=self.statement())
 
 
 def _third(tw):
@@ -121,9 +48,9 @@ def test_full_opening_with_custodians_and_a_tampered_bid(tw, tmp_path):
     a = Bidder(tw, tw.world.bidder, tw.world.bidder_org, tw.bidder_signing)
     b = Bidder(tw, tw.other_bidder, tw.other_org, tw.other_signing)
     c = _third(tw)
-    a.submit(_package(tmp_path, "a", "28800000.00"))
-    b.submit(_package(tmp_path, "b", "29100000.50"))
-    c.submit(_package(tmp_path, "c", "28650000"))
+    a.submit(package(tmp_path, "a", "28800000.00"))
+    b.submit(package(tmp_path, "b", "29100000.50"))
+    c.submit(package(tmp_path, "c", "28650000"))
     staff = tw.world.staff
     with pytest.raises(DomainError) as err:
         opening.opening_start(actor=staff, tender=tender)
@@ -172,7 +99,7 @@ def test_three_valid_bids_open_confirm_and_close(tw, tmp_path):
         _third(tw),
     ]
     for i, bidder in enumerate(bidders):
-        bidder.submit(_package(tmp_path, f"p{i}", f"2880000{i}.00"))
+        bidder.submit(package(tmp_path, f"p{i}", f"2880000{i}.00"))
     staff = tw.world.staff
     with clock.frozen(tender.bid_deadline):
         opening.opening_start(actor=staff, tender=tender)
@@ -196,7 +123,7 @@ def test_three_valid_bids_open_confirm_and_close(tw, tmp_path):
 def test_fewer_than_three_bids_fail_at_start(tw, tmp_path):
     tender = tw.publish()
     Bidder(tw, tw.world.bidder, tw.world.bidder_org, tw.bidder_signing).submit(
-        _package(tmp_path, "only", "1000000")
+        package(tmp_path, "only", "1000000")
     )
     with clock.frozen(tender.bid_deadline):
         session = opening.opening_start(actor=tw.world.staff, tender=tender)

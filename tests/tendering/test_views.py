@@ -4,8 +4,6 @@ opening console and its actions — as every kind of caller. A refusal changes n
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -14,16 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from tests.factories import login_session, make_org, signup
+from tests.tendering.helpers import Submitter, package
 
 from ggzy import clock
-from ggzy.bidkit.package import build_package
-from ggzy.bidkit.pricing import parse_price_form
-from ggzy.bidkit.release import build_release
-from ggzy.crypto import envelope as env
-from ggzy.crypto.suites import INTL, PublicKey
+from ggzy.crypto.suites import INTL
 from ggzy.ledger.models import Entry
 from ggzy.registry import services as registry
-from ggzy.tendering import bids
 from ggzy.tendering.models import Bid, BidOpening, OpeningSession, Tender, TenderStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,65 +65,6 @@ def _state() -> tuple[Any, ...]:
     )
 
 
-def _package(tmp_path: Path, name: str, amount: str) -> bytes:
-    doc = tmp_path / f"{name}-technical.pdf"
-    doc.write_bytes(b"%PDF-1.7 technical proposal of " + name.encode())
-    out = tmp_path / f"{name}.zip"
-    build_package(
-        out,
-        files=[doc],
-        price_form=parse_price_form({"price_form": 1, "amount": amount, "price_unit": 0}),
-    )
-    return out.read_bytes()
-
-
-class Submitter:
-    """A bidder that seals and submits through the services (the page flow is tested in e2e)."""
-
-    def __init__(self, tw: Any, user: Any, org: Any, signing: Any) -> None:
-        self.tw, self.user, self.org, self.signing = tw, user, org, signing
-        self.encrypt = INTL.generate_wrapping_key()
-
-    def submit(self, plaintext: bytes) -> Bid:
-        out = io.BytesIO()
-        env.seal(
-            io.BytesIO(plaintext),
-            out,
-            suite=INTL,
-            opening_public_key=PublicKey.from_text(self.tw.tender.opening_public_key),
-            bidder_public_key=self.encrypt.public_key,
-            bidder_signing_key=self.signing,
-            tender_ref=self.tw.section.code,
-            bidder_ref=self.org.uscc,
-            chunk_size=64 * 1024,
-        )
-        data = out.getvalue()
-        up = bids.upload_start(
-            actor=self.user,
-            tender=self.tw.tender,
-            bidder=self.org,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            chunk_size=256 * 1024,
-        )
-        bids.upload_chunk(
-            actor=self.user, upload=up, index=0, data=data, sha256=hashlib.sha256(data).hexdigest()
-        )
-        self.bid = bids.upload_complete(actor=self.user, upload=up)
-        return self.bid
-
-    def statement(self) -> dict[str, Any]:
-        with self.bid.envelope.open("rb") as fh:
-            header = env.read_header(fh)
-        return build_release(
-            header=header,
-            envelope_sha256=self.bid.envelope_sha256,
-            content_key=env.unwrap_content_key(header, self.encrypt),
-            signing_key=self.signing,
-            released_at=clock.now(),
-        )
-
-
 def _bidder(tw: Any) -> Submitter:
     return Submitter(tw, tw.world.bidder, tw.world.bidder_org, tw.bidder_signing)
 
@@ -169,7 +104,7 @@ def test_tender_page_shows_deadline_in_shanghai_time(live_server: Any, tw: Any) 
 
 def test_failed_tender_shows_notice_and_record(live_server: Any, tw: Any, tmp_path: Path) -> None:
     tender = tw.publish()
-    _bidder(tw).submit(_package(tmp_path, "only", "1000000"))
+    _bidder(tw).submit(package(tmp_path, "only", "1000000"))
     staff = _session(live_server, tw, "staff")
     with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
         r = _post(staff, live_server.url, f"/tendering/{tender.pk}/opening/start/")
@@ -216,7 +151,7 @@ def test_draft_bid_page_is_404(live_server: Any, tw: Any) -> None:
 
 def test_bid_page_shows_receipt_and_withdraw(live_server: Any, tw: Any, tmp_path: Path) -> None:
     tender = tw.publish()
-    bid = _bidder(tw).submit(_package(tmp_path, "a", "2880000"))
+    bid = _bidder(tw).submit(package(tmp_path, "a", "2880000"))
     base = live_server.url
     other = _session(live_server, tw, "other")
     before = _state()
@@ -243,7 +178,7 @@ def test_bid_page_shows_receipt_and_withdraw(live_server: Any, tw: Any, tmp_path
 
 def test_withdraw_after_deadline_is_refused(live_server: Any, tw: Any, tmp_path: Path) -> None:
     tender = tw.publish()
-    bid = _bidder(tw).submit(_package(tmp_path, "a", "2880000"))
+    bid = _bidder(tw).submit(package(tmp_path, "a", "2880000"))
     s = _session(live_server, tw, "bidder")
     before = _state()
     with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
@@ -274,7 +209,7 @@ def test_opening_console_access(
     role: str, status: int, live_server: Any, tw: Any, tmp_path: Path
 ) -> None:
     tender = tw.publish()
-    _bidder(tw).submit(_package(tmp_path, "a", "2880000"))
+    _bidder(tw).submit(package(tmp_path, "a", "2880000"))
     s = _session(live_server, tw, role)
     url = f"{live_server.url}/tendering/{tender.pk}/opening/"
     r = s.get(url, timeout=30, allow_redirects=False)
@@ -294,7 +229,7 @@ def test_opening_start_refused_for_non_staff(
     role: str, live_server: Any, tw: Any, tmp_path: Path
 ) -> None:
     tender = tw.publish()
-    _bidder(tw).submit(_package(tmp_path, "a", "2880000"))
+    _bidder(tw).submit(package(tmp_path, "a", "2880000"))
     s = _session(live_server, tw, role)
     before = _state()
     with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
@@ -308,7 +243,7 @@ def test_opening_start_before_deadline_shows_error(
     live_server: Any, tw: Any, tmp_path: Path
 ) -> None:
     tender = tw.publish()
-    _bidder(tw).submit(_package(tmp_path, "a", "2880000"))
+    _bidder(tw).submit(package(tmp_path, "a", "2880000"))
     staff = _session(live_server, tw, "staff")
     before = _state()
     r = _post(staff, live_server.url, f"/tendering/{tender.pk}/opening/start/")
@@ -330,7 +265,7 @@ def test_full_opening_through_the_console(live_server: Any, tw: Any, tmp_path: P
     )
     c = Submitter(tw, third, org3, signing3)
     for i, sub in enumerate((a, b, c)):
-        sub.submit(_package(tmp_path, f"p{i}", f"2880000{i}.00"))
+        sub.submit(package(tmp_path, f"p{i}", f"2880000{i}.00"))
     base = live_server.url
     staff = _session(live_server, tw, "staff")
     bidder = _session(live_server, tw, "bidder")
