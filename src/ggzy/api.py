@@ -12,7 +12,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ggzy.accounts.api import router as accounts_router
 from ggzy.core.errors import DomainError, ErrorCode
+from ggzy.disclosure.api import router as disclosure_router
+from ggzy.evaluation.api import router as evaluation_router
+from ggzy.experts.api import router as experts_router
 from ggzy.ledger.api import router as ledger_router
+from ggzy.opendata.api import feed_router
+from ggzy.opendata.api import router as opendata_router
 from ggzy.projects.api import router as projects_router
 from ggzy.projects.api import sections_router, tenders_router
 from ggzy.registry.api import platform_router
@@ -66,3 +71,8 @@ api.add_router("/tenders", tenders_router)
 api.add_router("/sections", sections_router)
 api.add_router("/rules", rules_router)
 api.add_router("/tendering", tendering_router)
+api.add_router("/experts", experts_router)
+api.add_router("/evaluation", evaluation_router)
+api.add_router("/disclosure", disclosure_router)
+api.add_router("/opendata", opendata_router)
+api.add_router("/feed", feed_router)

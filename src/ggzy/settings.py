@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "ggzy.rules",
     "ggzy.projects",
     "ggzy.tendering",
+    "ggzy.experts",
+    "ggzy.evaluation",
+    "ggzy.disclosure",
+    "ggzy.opendata",
     "ggzy.web",
     "ggzy.portal",
 ]

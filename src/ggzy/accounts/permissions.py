@@ -29,6 +29,13 @@ class Perm(StrEnum):
     TENDERING_TENDER_WRITE = "tendering:tender:write"
     TENDERING_BID_WRITE = "tendering:bid:write"
     TENDERING_DEPOSIT_WRITE = "tendering:deposit:write"
+    EXPERTS_POOL_WRITE = "experts:pool:write"  # 专家库 maintenance (centre staff)
+    EXPERTS_DRAW_WRITE = "experts:draw:write"  # request a draw (tenderer/agency/staff)
+    EVALUATION_SESSION_WRITE = "evaluation:session:write"  # run an evaluation (staff)
+    EVALUATION_SCORE_WRITE = "evaluation:score:write"  # score as a committee member
+    EVALUATION_SESSION_READ = "evaluation:session:read"  # live read-only view
+    DISCLOSURE_SUBSCRIPTION_WRITE = "disclosure:subscription:write"
+    OPENDATA_EXPORT_READ = "opendata:export:read"  # data-spec exports, quality report
     ACCOUNTS_SELF_READ = "accounts:self:read"
 
 
@@ -41,16 +48,20 @@ _PERSON_BASE = frozenset(
         Perm.REGISTRY_QUALIFICATION_WRITE,
         Perm.REGISTRY_MEMBERSHIP_WRITE,
         Perm.ACCOUNTS_SELF_READ,
+        Perm.DISCLOSURE_SUBSCRIPTION_WRITE,
     }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PUBLIC: _PERSON_BASE,
-    Role.TENDERER: _PERSON_BASE | {Perm.PROJECTS_PROJECT_WRITE, Perm.TENDERING_TENDER_WRITE},
-    Role.AGENCY: _PERSON_BASE | {Perm.PROJECTS_PROJECT_WRITE, Perm.TENDERING_TENDER_WRITE},
+    Role.TENDERER: _PERSON_BASE
+    | {Perm.PROJECTS_PROJECT_WRITE, Perm.TENDERING_TENDER_WRITE, Perm.EXPERTS_DRAW_WRITE},
+    Role.AGENCY: _PERSON_BASE
+    | {Perm.PROJECTS_PROJECT_WRITE, Perm.TENDERING_TENDER_WRITE, Perm.EXPERTS_DRAW_WRITE},
     Role.BIDDER: _PERSON_BASE | {Perm.TENDERING_BID_WRITE},
-    Role.EXPERT: _PERSON_BASE,
-    Role.REGULATOR: _PERSON_BASE | {Perm.LEDGER_ENTRY_READ},
+    Role.EXPERT: _PERSON_BASE | {Perm.EVALUATION_SCORE_WRITE},
+    Role.REGULATOR: _PERSON_BASE
+    | {Perm.LEDGER_ENTRY_READ, Perm.EVALUATION_SESSION_READ, Perm.OPENDATA_EXPORT_READ},
     Role.CENTRE_STAFF: frozenset(Perm),
 }
 

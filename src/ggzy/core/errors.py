@@ -84,6 +84,14 @@ class ErrorCode(StrEnum):
     IMPORT_MONEY_INVALID = "import_money_invalid"
     IMPORT_SOURCE_UNAVAILABLE = "import_source_unavailable"
     IMPORT_SOURCE_INVALID = "import_source_invalid"
+    # experts (only the experts app edits between these markers)
+    # end experts
+    # evaluation (only the evaluation app edits between these markers)
+    # end evaluation
+    # disclosure (only the disclosure app edits between these markers)
+    # end disclosure
+    # opendata (only the opendata app edits between these markers)
+    # end opendata
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -154,6 +162,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.IMPORT_MONEY_INVALID: "金额应为大于 0、最多 14 位整数和 6 位小数的数字",
     ErrorCode.IMPORT_SOURCE_UNAVAILABLE: "数据来源暂时无法访问，未导入任何记录",
     ErrorCode.IMPORT_SOURCE_INVALID: "数据来源返回的内容无法解析，未导入任何记录",
+    # experts
+    # end experts
+    # evaluation
+    # end evaluation
+    # disclosure
+    # end disclosure
+    # opendata
+    # end opendata
 }
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -194,6 +210,14 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TENDER_PROJECT_NOT_FOUND: 404,
     ErrorCode.SECTION_NOT_FOUND: 404,
     ErrorCode.IMPORT_SOURCE_UNAVAILABLE: 502,
+    # experts
+    # end experts
+    # evaluation
+    # end evaluation
+    # disclosure
+    # end disclosure
+    # opendata
+    # end opendata
 }
 
 
