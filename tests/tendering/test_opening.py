@@ -132,3 +132,44 @@ def test_fewer_than_three_bids_fail_at_start(tw, tmp_path):
     assert tender.status == TenderStatus.FAILED
     failed = Entry.objects.get(event_type="tendering:opening:failed")
     assert failed.payload["count"] == 1
+
+
+def test_opened_package_is_decrypted_again_from_the_envelope(tw, tmp_path, settings):
+    """No plaintext at rest: the committee's copy comes from the envelope and the sealed key,
+    large bids go through a temporary file, and a change at rest after opening is refused."""
+    settings.GGZY_OPENING_MEMORY_BYTES = 0  # every bid takes the temporary-file path
+    tender = tw.publish()
+    a = Bidder(tw, tw.world.bidder, tw.world.bidder_org, tw.bidder_signing)
+    b = Bidder(tw, tw.other_bidder, tw.other_org, tw.other_signing)
+    c = _third(tw)
+    sent = package(tmp_path, "a", "28800000.00")
+    a.submit(sent)
+    b.submit(package(tmp_path, "b", "29100000.50"))
+    c.submit(package(tmp_path, "c", "28650000"))
+    c_path = Path(c.bid.envelope.path)
+    c_path.write_bytes(c_path.read_bytes()[:-1] + b"\x00")  # changed at rest before opening
+    with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=5)):
+        opening.opening_start(actor=tw.world.staff, tender=tender)
+        _release_shares(tw, tender, ["centre", "tenderer"])
+        assert opening.custodian_decrypt_all(actor=tw.world.staff, tender=tender) == 3
+    row = a.bid.opening
+    row.refresh_from_db()
+    assert row.consistency == Consistency.CONSISTENT
+    assert row.price["amount"] == "28800000.00"
+    assert b"28800000" not in bytes(row.content_key_sealed)  # sealed, not the package
+    with opening.opened_package(row) as fh:
+        assert fh.read() == sent
+    path = Path(a.bid.envelope.path)
+    raw = bytearray(path.read_bytes())
+    raw[-40] ^= 0x01
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DomainError) as err, opening.opened_package(row):
+        pass
+    assert err.value.code == ErrorCode.ENVELOPE_INVALID
+    flagged = c.bid.opening
+    flagged.refresh_from_db()
+    assert flagged.consistency == Consistency.HASH_MISMATCH
+    assert not flagged.content_key_sealed  # nothing to read a flagged bid with
+    with pytest.raises(DomainError) as err, opening.opened_package(flagged):
+        pass
+    assert err.value.code == ErrorCode.TENDER_STATE

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -27,7 +28,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, BinaryIO, Final
 
 from ggzy.bidkit.errors import BidkitError, Code
 from ggzy.bidkit.pricing import PriceForm, parse_price_form
@@ -307,18 +308,48 @@ def _check_names(zf: zipfile.ZipFile, path: Path) -> None:
             raise _invalid(path, f"包内文件名不安全：{name}", f"unsafe entry name {name!r}")
 
 
-def read_package(path: Path, *, check_digests: bool = True) -> PackageInfo:
+def read_package(
+    path: Path,
+    *,
+    check_digests: bool = True,
+    sha256: str | None = None,
+    fileobj: BinaryIO | None = None,
+) -> PackageInfo:
     """Open a bid package, validate its price form and, if present, its manifest.
 
-    With ``check_digests`` every member is re-hashed against ``manifest.json``.
+    With ``check_digests`` every member is re-hashed against ``manifest.json``. A caller
+    that has just decrypted the package (the opening's consistency check) passes it as a
+    seekable ``fileobj`` (``path`` then only names it in messages) with its ``sha256``, so
+    it is neither written to disk nor hashed a second time.
     """
+    if fileobj is not None:
+        if sha256 is None:
+            raise ValueError("read_package(fileobj=...) needs the package's sha256")
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+        return _read_zip(path, fileobj, size, sha256, check_digests=check_digests)
     if not path.is_file():
         raise BidkitError(
             Code.FILE_NOT_FOUND, f"找不到投标文件包：{path}", f"package not found: {path}"
         )
     try:
-        size, sha256 = _sha256_file(path)
-        with zipfile.ZipFile(path) as zf:
+        if sha256 is None:
+            size, sha256 = _sha256_file(path)
+        else:
+            size = path.stat().st_size
+        with path.open("rb") as fh:
+            return _read_zip(path, fh, size, sha256, check_digests=check_digests)
+    except OSError as exc:
+        raise BidkitError(
+            Code.FILE_UNREADABLE, f"无法读取投标文件包：{path}", f"cannot read {path}: {exc}"
+        ) from exc
+
+
+def _read_zip(
+    path: Path, fh: BinaryIO, size: int, sha256: str, *, check_digests: bool
+) -> PackageInfo:
+    try:
+        with zipfile.ZipFile(fh) as zf:
             _check_names(zf, path)
             if PRICE_FORM_NAME not in zf.namelist():
                 raise _invalid(

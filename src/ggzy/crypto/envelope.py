@@ -642,6 +642,7 @@ def open_envelope(
     content_key: bytes,
     *,
     strict: bool = True,
+    header: EnvelopeHeader | None = None,
 ) -> OpenResult:
     """Decrypt the envelope in ``stream_in`` to ``stream_out``, streaming.
 
@@ -650,8 +651,11 @@ def open_envelope(
     a mismatch raises :class:`CommitmentMismatchError`; otherwise the returned
     :class:`OpenResult` has ``consistent == False``. On any error the bytes already
     written to ``stream_out`` must be discarded (write to a temporary file, then rename).
+    Pass ``header`` when it was already read from ``stream_in`` (the stream then stands
+    just after it), so the envelope is read once.
     """
-    header = read_header(stream_in)
+    if header is None:
+        header = read_header(stream_in)
     suite = header.suite
     if len(content_key) != CONTENT_KEY_SIZE:
         raise EnvelopeError("content key must be 32 bytes", code=ErrorCode.WRONG_KEY)

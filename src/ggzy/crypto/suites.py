@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
@@ -335,6 +336,27 @@ class _Sm4Gcm:
         return plaintext + tail if tail else plaintext
 
 
+class StreamHash(Protocol):
+    """An incremental hash: ``update`` any number of times, then ``finalize`` once."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def finalize(self) -> bytes: ...
+
+
+class _HashlibSha256:
+    __slots__ = ("_h",)
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def update(self, data: bytes, /) -> None:
+        self._h.update(data)
+
+    def finalize(self) -> bytes:
+        return self._h.digest()
+
+
 class Suite(ABC):
     """A complete set of algorithms; see the module docstring for the two instances."""
 
@@ -374,7 +396,7 @@ class Suite(ABC):
         h.update(data)
         return h.finalize()
 
-    def new_hash(self) -> hashes.Hash:
+    def new_hash(self) -> StreamHash:
         """An incremental hash context, for streaming (``update`` / ``finalize``)."""
         return hashes.Hash(self._hash_algorithm())
 
@@ -487,6 +509,11 @@ class IntlSuite(Suite):
 
     def _hash_algorithm(self) -> hashes.HashAlgorithm:
         return hashes.SHA256()
+
+    def new_hash(self) -> StreamHash:
+        # hashlib's SHA-256 (the same OpenSSL code) releases the GIL on large updates, so
+        # bids decrypted on several threads at the opening hash in parallel
+        return _HashlibSha256()
 
     def _sign(self, private_key: PrivateKey, message: bytes) -> bytes:
         return ed25519.Ed25519PrivateKey.from_private_bytes(private_key.secret).sign(message)

@@ -321,7 +321,10 @@ class BidOpening(models.Model):
         max_length=20, choices=Consistency.choices, default=Consistency.PENDING
     )
     detail = models.CharField(max_length=500, blank=True, default="")
-    plaintext = models.FileField(upload_to="opened/%Y/%m/", max_length=255, blank=True)
+    # The released content key, sealed with the platform's field key: the stored envelope stays
+    # the one copy of the bid and is decrypted again (each chunk re-authenticated) when the
+    # committee reads it — no plaintext bid at rest (``opening.opened_package``).
+    content_key_sealed = models.BinaryField(blank=True, default=b"")
     plaintext_sha256 = models.CharField(max_length=64, blank=True, default="")
     price = models.JSONField(default=dict)  # the price form (开标一览表)
     confirmed_at = models.DateTimeField(null=True)

@@ -15,15 +15,20 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from django.core.files import File
-from django.core.files.storage import default_storage
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -32,6 +37,7 @@ from ggzy.accounts.permissions import is_centre_staff
 from ggzy.bidkit.errors import BidkitError
 from ggzy.bidkit.package import read_package
 from ggzy.bidkit.release import verify_release
+from ggzy.core import fieldcrypt
 from ggzy.core.canonical import canonical_json
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.crypto import envelope as env
@@ -174,87 +180,159 @@ class _Hashing:
         return self.digest.hexdigest()
 
 
-def _decrypt(opening: BidOpening, content_key: bytes) -> tuple[str, str, Path | None, str]:
-    """The consistency check in one pass over the stored file: the ciphertext hash must equal
-    the receipt's, every chunk must authenticate, the plaintext hash must equal the signed
-    commitment. Returns (consistency, detail, plaintext file, plaintext sha256)."""
-    bid = opening.bid
-    out = tempfile.NamedTemporaryFile(delete=False, suffix=".zip")  # noqa: SIM115
-    outcome: tuple[str, str] = (Consistency.CONSISTENT, "")
-    plain_sha = ""
-    with bid.envelope.open("rb") as stored:
-        reader = _Hashing(stored)
-        try:
-            result = env.open_envelope(reader, out, content_key)
-            plain_sha = result.digest.hex()
-        except CommitmentMismatchError:
-            outcome = (Consistency.MISMATCH, "解密结果与投标人签名的承诺摘要不一致")
-        except CryptoError as exc:
-            code = str(getattr(exc, "code", ""))
-            if code == "wrong_key":
-                out.close()
-                Path(out.name).unlink(missing_ok=True)
-                raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符") from exc
-            outcome = (Consistency.TAMPERED, f"密文校验失败：{code}")
-        envelope_sha = reader.finish()
-    out.close()
-    if envelope_sha != bid.envelope_sha256:
-        outcome = (Consistency.HASH_MISMATCH, "存储的投标文件摘要与回执不一致")
-    if outcome[0] != Consistency.CONSISTENT:
-        Path(out.name).unlink(missing_ok=True)
-        return outcome[0], outcome[1], None, ""
-    return Consistency.CONSISTENT, "", Path(out.name), plain_sha
+@dataclass(frozen=True)
+class _Opened:
+    """The outcome of the consistency check for one bid, before it is recorded."""
+
+    consistency: str
+    detail: str
+    content_key: bytes
+    plaintext_sha256: str
+    price: dict[str, Any]
 
 
-def _store_opened(opening: BidOpening, how: str, actor: Any, content_key: bytes) -> BidOpening:
-    bid = opening.bid
-    consistency, detail, path, plain_sha = _decrypt(opening, content_key)
-    price: dict[str, Any] = {}
-    stored_name = ""
-    if path is not None:
+def _plaintext_sink(length: int) -> BinaryIO:
+    """Memory for an ordinary bid; an anonymous temporary file for a large one."""
+    if length <= settings.GGZY_OPENING_MEMORY_BYTES:
+        return io.BytesIO()
+    return tempfile.TemporaryFile()
+
+
+def _open_bid(
+    bid: Bid, *, content_key: bytes | None = None, opening_key: PrivateKey | None = None
+) -> _Opened:
+    """The consistency check (投标文件一致性判断) in one pass over the stored file: the
+    ciphertext hash must equal the receipt's, every chunk must authenticate, the plaintext
+    hash must equal the signed commitment; then the price form is read from the package.
+
+    Touches no database (the custodians' batch runs it in worker threads). Give the bidder's
+    released ``content_key``, or the custodians' ``opening_key`` to unwrap it from the header.
+    Nothing is written to disk for an ordinary bid: the envelope at rest stays the one copy.
+    """
+    consistency, detail, plain_sha = Consistency.CONSISTENT, "", ""
+    out: BinaryIO | None = None
+    try:
+        with bid.envelope.open("rb") as stored:
+            reader = _Hashing(stored)
+            try:
+                header = env.read_header(reader)
+                if content_key is None:
+                    assert opening_key is not None
+                    try:
+                        content_key = env.unwrap_content_key(header, opening_key)
+                    except CryptoError as exc:
+                        raise DomainError(
+                            ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥"
+                        ) from exc
+                out = _plaintext_sink(header.plaintext_length)
+                result = env.open_envelope(reader, out, content_key, header=header)
+                plain_sha = result.digest.hex()
+            except CommitmentMismatchError:
+                consistency = Consistency.MISMATCH
+                detail = "解密结果与投标人签名的承诺摘要不一致"
+            except CryptoError as exc:
+                code = str(getattr(exc, "code", ""))
+                if code == "wrong_key":
+                    raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符") from exc
+                consistency, detail = Consistency.TAMPERED, f"密文校验失败：{code}"
+            envelope_sha = reader.finish()
+        if envelope_sha != bid.envelope_sha256:
+            consistency = Consistency.HASH_MISMATCH
+            detail = "存储的投标文件摘要与回执不一致"
+        if consistency != Consistency.CONSISTENT or out is None or content_key is None:
+            return _Opened(consistency, detail, b"", "", {})
+        price: dict[str, Any] = {}
         try:
             # the commitment already covers every byte of the package: no second digest pass
-            info = read_package(path, check_digests=False)
+            info = read_package(
+                Path(f"{bid.pk}.zip"), check_digests=False, sha256=plain_sha, fileobj=out
+            )
             price = info.price_form.to_json()
         except BidkitError as exc:
             detail = f"投标文件包无法读取：{exc.message_zh}"
-        with path.open("rb") as fh:
-            stored_name = default_storage.save(f"opened/{bid.tender_id}/{bid.pk}.zip", File(fh))
-        path.unlink(missing_ok=True)
-    now = clock.now()
+        return _Opened(consistency, detail, bytes(content_key), plain_sha, price)
+    finally:
+        if out is not None:
+            out.close()
+
+
+def _key_context(opening: BidOpening) -> str:
+    return f"tendering.bidopening.content_key:{opening.pk}"
+
+
+@contextlib.contextmanager
+def opened_package(opening: BidOpening) -> Iterator[BinaryIO]:
+    """The decrypted bid package of a consistent, opened bid, for the committee (评标) and the
+    tenderer after opening: decrypted again from the stored envelope with the sealed content
+    key; every chunk re-authenticates and the digest must still equal the recorded one."""
+    if opening.consistency != Consistency.CONSISTENT or not opening.content_key_sealed:
+        raise DomainError(ErrorCode.TENDER_STATE, "该投标文件未解密或未通过一致性判断")
+    key = base64.b64decode(
+        fieldcrypt.decrypt(bytes(opening.content_key_sealed), context=_key_context(opening))
+    )
+    with tempfile.TemporaryFile() as out, opening.bid.envelope.open("rb") as stored:
+        try:
+            result = env.open_envelope(stored, out, key)
+        except CryptoError as exc:
+            raise DomainError(ErrorCode.ENVELOPE_INVALID, "存储的投标文件已损坏") from exc
+        if result.digest.hex() != opening.plaintext_sha256:
+            raise DomainError(ErrorCode.ENVELOPE_INVALID, "投标文件与开标时记录的摘要不一致")
+        out.seek(0)
+        yield out
+
+
+_OPENED_FIELDS = (
+    "decrypted_at",
+    "decrypted_by",
+    "consistency",
+    "detail",
+    "content_key_sealed",
+    "plaintext_sha256",
+    "price",
+)
+
+
+def _apply_opened(opening: BidOpening, how: str, actor: Any, done: _Opened) -> None:
+    """Set the decryption's fields on ``opening`` (the caller writes them) and record the
+    ledger entry, inside the caller's transaction."""
+    bid = opening.bid
+    opening.decrypted_at, opening.decrypted_by = clock.now(), how
+    opening.consistency, opening.detail, opening.price = done.consistency, done.detail, done.price
+    opening.plaintext_sha256 = done.plaintext_sha256
+    opening.content_key_sealed = (
+        fieldcrypt.encrypt(
+            base64.b64encode(done.content_key).decode(), context=_key_context(opening)
+        )
+        if done.content_key
+        else b""
+    )
+    _event(
+        "decrypted",
+        opening,
+        actor,
+        {
+            "bid": str(bid.pk),
+            "bidder": bid.bidder.uscc,
+            "by": how,
+            "consistency": done.consistency,
+            "detail": done.detail,
+            "commitment": bid.commitment,
+            "plaintext_sha256": done.plaintext_sha256,
+            "price": done.price,
+        },
+        bid.tender,
+    )
+
+
+def _record_opened(opening: BidOpening, how: str, actor: Any, done: _Opened) -> BidOpening:
+    """Record one decryption (and its ledger entry); a bid decrypted meanwhile is a conflict."""
     with transaction.atomic():
+        _apply_opened(opening, how, actor, done)
         changed = BidOpening.objects.filter(pk=opening.pk, decrypted_at__isnull=True).update(
-            decrypted_at=now,
-            decrypted_by=how,
-            consistency=consistency,
-            detail=detail,
-            plaintext=stored_name,
-            plaintext_sha256=plain_sha,
-            price=price,
+            **{name: getattr(opening, name) for name in _OPENED_FIELDS}
         )
         if changed != 1:
-            if stored_name:
-                default_storage.delete(stored_name)
             raise DomainError(ErrorCode.CONFLICT, "该投标文件已解密")
-        opening.decrypted_at, opening.decrypted_by = now, how
-        opening.consistency, opening.detail, opening.price = consistency, detail, price
-        opening.plaintext.name, opening.plaintext_sha256 = stored_name, plain_sha
-        _event(
-            "decrypted",
-            opening,
-            actor,
-            {
-                "bid": str(bid.pk),
-                "bidder": bid.bidder.uscc,
-                "by": how,
-                "consistency": consistency,
-                "detail": detail,
-                "commitment": bid.commitment,
-                "plaintext_sha256": plain_sha,
-                "price": price,
-            },
-            bid.tender,
-        )
     return opening
 
 
@@ -276,7 +354,7 @@ def bid_key_release(*, actor: Any, bid: Bid, statement: dict[str, Any]) -> BidOp
         )
     except BidkitError as exc:
         raise DomainError(ErrorCode.KEY_INVALID, exc.message_zh) from exc
-    return _store_opened(opening, "bidder", actor, release.content_key)
+    return _record_opened(opening, "bidder", actor, _open_bid(bid, content_key=release.content_key))
 
 
 _KEYS: dict[tuple[int, str, tuple[str, ...]], PrivateKey] = {}
@@ -321,29 +399,37 @@ def custodian_decrypt(*, actor: Any, bid: Bid) -> BidOpening:
 
 
 def _custodian_open(opening: BidOpening, key: PrivateKey, actor: Any) -> BidOpening:
-    with opening.bid.envelope.open("rb") as stored:
-        header = env.read_header(stored)
-    try:
-        content_key = env.unwrap_content_key(header, key)
-    except CryptoError as exc:
-        raise DomainError(ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥") from exc
-    return _store_opened(opening, "custodians", actor, content_key)
+    return _record_opened(opening, "custodians", actor, _open_bid(opening.bid, opening_key=key))
 
 
 def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
-    """Open every bid still undecrypted with the custodians' quorum key, in one transaction
-    (so the inline sequencer integrates their ledger entries once, at the end)."""
+    """Open every bid still undecrypted with the custodians' quorum key: the file work (read,
+    hash, decrypt, hash) runs on a small thread pool — hashing and file I/O release the GIL —
+    while the ledger entries are written here and the rows in bulk, in one transaction (so
+    the inline sequencer integrates their entries once, at the end)."""
     _staff(actor)
     session = _session(tender, OpeningState.DECRYPTING)
     key = opening_private_key(tender)
-    pending = list(
-        BidOpening.objects.filter(session=session, decrypted_at__isnull=True)
-        .select_related("bid", "bid__bidder", "bid__tender")
-        .order_by("bid__received_at")
-    )
     with transaction.atomic():
-        for row in pending:
-            _custodian_open(row, key, actor)
+        # the rows are locked for the batch: a bidder releasing its key meanwhile waits, then
+        # finds its bid decrypted (CONFLICT) instead of overwriting the record
+        pending = list(
+            BidOpening.objects.select_for_update(of=("self",))
+            .filter(session=session, decrypted_at__isnull=True)
+            .select_related("bid", "bid__bidder", "bid__tender")
+            .order_by("bid__received_at")
+        )
+        workers = max(1, min(settings.GGZY_OPENING_THREADS, len(pending)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_open_bid, row.bid, opening_key=key) for row in pending]
+            try:
+                for row, future in zip(pending, futures, strict=True):
+                    _apply_opened(row, "custodians", actor, future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        BidOpening.objects.bulk_update(pending, _OPENED_FIELDS, batch_size=250)
     return len(pending)
 
 
