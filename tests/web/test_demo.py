@@ -1,5 +1,6 @@
 import pytest
 
+from ggzy import clock
 from ggzy.ledger.models import Entry
 from ggzy.registry import identifiers as ids
 from ggzy.registry.models import Membership, Organization, Person, Role
@@ -32,8 +33,11 @@ def test_demo_is_valid_deterministic_and_loaded_once():
     assert sorted(Tender.objects.values_list("status", flat=True)) == [
         "announced",
         "draft",
+        "failed",
         "opened",
     ]
+    failed = Tender.objects.get(status="failed")  # 流标: no bid by the deadline (T15)
+    assert failed.bid_deadline is not None and failed.bid_deadline < clock.now()
     tender = Tender.objects.get(status="opened")
     session = OpeningSession.objects.get(tender=tender)
     assert session.record["valid_bids"] == 3

@@ -16,9 +16,10 @@ from pydantic import Field
 from ggzy.core.auth import request_user
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects.models import Section
+from ggzy.projects.selectors import sees_everything
 from ggzy.registry import selectors as registry
 from ggzy.tendering import bids, opening, selectors, services
-from ggzy.tendering.models import BidUpload, CustodianShare, DocumentKind, Tender
+from ggzy.tendering.models import BidUpload, CustodianShare, Deposit, DocumentKind, Tender
 
 router = Router(tags=["tendering 招标投标"])
 
@@ -335,6 +336,46 @@ def deposit(request: HttpRequest, tender_id: int, body: DepositIn) -> Status[Any
         actor=request_user(request), tender=_tender(tender_id), bidder=bidder, **data
     )
     return Status(201, {"id": dep.pk, "amount": dep.amount})
+
+
+class DepositOut(Schema):
+    id: int
+    bidder: str
+    bidder_name: str
+    amount: Decimal
+    payer_account_name: str
+    payer_account_no: str
+    payer_bank: str
+    paid_at: dt.datetime
+
+
+@router.get(
+    "/tenders/{tender_id}/deposits", response=list[DepositOut], summary="保证金到账（中心、监管）"
+)
+def deposit_list(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
+    """Who paid reveals who bids: centre staff and regulators only, at any stage."""
+    actor = request_user(request)
+    tender = _tender(tender_id)
+    if not sees_everything(actor):
+        if not getattr(actor, "is_authenticated", False):
+            raise DomainError(ErrorCode.NOT_AUTHENTICATED)
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED, "只有交易中心工作人员和监管部门可以查看保证金到账情况"
+        )
+    rows = Deposit.objects.filter(tender=tender).select_related("bidder").order_by("paid_at", "pk")
+    return [
+        {
+            "id": d.pk,
+            "bidder": d.bidder.uscc,
+            "bidder_name": d.bidder.name,
+            "amount": d.amount,
+            "payer_account_name": d.payer_account_name,
+            "payer_account_no": d.payer_account_no,
+            "payer_bank": d.payer_bank,
+            "paid_at": d.paid_at,
+        }
+        for d in rows
+    ]
 
 
 class ShareOut(Schema):

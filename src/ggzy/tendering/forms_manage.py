@@ -167,3 +167,18 @@ class ShareReleaseForm(StyledForm):
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise forms.ValidationError(_("分片不是有效的 Base64")) from exc
+
+
+class DepositForm(StyledForm):
+    """投标保证金到账登记 (T11), by the centre from the bank's statement."""
+
+    bidder = forms.CharField(
+        label=_("投标人统一社会信用代码"), max_length=18, min_length=18, strip=True
+    )
+    amount = forms.DecimalField(label=_("到账金额（元）"), max_digits=20, decimal_places=2)
+    payer_account_name = forms.CharField(label=_("付款账户名称"), max_length=200)
+    payer_account_no = forms.CharField(label=_("付款账号"), max_length=64)
+    payer_bank = forms.CharField(label=_("开户银行"), max_length=200)
+    is_basic_account = forms.BooleanField(
+        label=_("从投标人基本账户转出"), required=False, initial=True
+    )

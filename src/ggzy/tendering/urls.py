@@ -43,6 +43,7 @@ urlpatterns += [
         name="manage_answer",
     ),
     path("<int:tender_id>/custody/", views_manage.custody, name="custody"),
+    path("<int:tender_id>/deposits/", views_manage.deposits, name="deposits"),
     path(
         "<int:tender_id>/custody/<slug:role>/release/",
         views_manage.custody_release,

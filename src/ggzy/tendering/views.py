@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ggzy import clock
 from ggzy.accounts.permissions import is_centre_staff
 from ggzy.core.errors import DomainError, ErrorCode
+from ggzy.projects.selectors import sees_everything
 from ggzy.projects.services import can_manage_tender
 from ggzy.registry.models import EntityKey, Membership, MembershipStatus, Organization
 from ggzy.tendering import bids, opening, selectors
@@ -27,6 +28,7 @@ from ggzy.tendering.models import (
     BidOpening,
     BidStatus,
     Consistency,
+    Deposit,
     OpeningSession,
     OpeningState,
     Tender,
@@ -120,6 +122,7 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
             "record_rows": _record_rows(session),
             "failed": tender.status == TenderStatus.FAILED,
             "can_manage": can_manage_tender(request.user, tender.section.tender_project),
+            "sees_deposits": sees_everything(request.user),
         },
     )
 
@@ -151,6 +154,7 @@ def bid_page(request: HttpRequest, tender_id: int) -> HttpResponse:
     sign_keys = list(
         EntityKey.objects.filter(organization=org, purpose="sign", revoked_at__isnull=True)
     )
+    deposit = Deposit.objects.filter(tender=tender, bidder=org).first()
     return render(
         request,
         "tendering/bid.html",
@@ -161,6 +165,7 @@ def bid_page(request: HttpRequest, tender_id: int) -> HttpResponse:
             "history": history,
             "open_for_bids": open_for_bids,
             "sign_keys": sign_keys,
+            "deposit": deposit,
         },
     )
 

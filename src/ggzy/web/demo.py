@@ -310,7 +310,8 @@ class Demo:
             )
 
     def open_tenders(self) -> None:
-        """A tender accepting bids now and one still in draft (the lifecycle left one opened)."""
+        """A tender accepting bids now, one still in draft and one failed for want of bids
+        (the lifecycle left one opened)."""
         import datetime as dt
 
         from django.core.files.uploadedfile import SimpleUploadedFile
@@ -328,8 +329,9 @@ class Demo:
             "tenderer": tenderer,
         }
         for title, publish in (
-            ("白银市第三中学教学楼建设工程施工招标", True),
-            ("白银市城区道路照明改造工程施工招标", False),
+            ("白银市第三中学教学楼建设工程施工招标", "now"),
+            ("白银市城区道路照明改造工程施工招标", ""),
+            ("靖远县乡村公路养护站房建设工程施工招标", "past"),
         ):
             project = projects.project_register(
                 actor=tenderer,
@@ -369,14 +371,21 @@ class Demo:
                 upload=SimpleUploadedFile("招标文件.pdf", b"%PDF-1.7 demo tender documents"),
             )
             if publish:
-                start = clock.now() + dt.timedelta(minutes=5)
-                tendering.tender_publish(
-                    actor=tenderer,
-                    tender=tender,
-                    docs_from=start,
-                    docs_until=start + dt.timedelta(days=7),
-                    bid_deadline=start + dt.timedelta(days=25),
-                    custodians=custodians,
-                    deposit_amount=Decimal("400000"),
-                )
-        self.log("tenders: one accepting bids, one draft")
+                # "past": announced 40 days ago; no bid arrived by the deadline → 流标 (T15)
+                t0 = clock.now() - dt.timedelta(days=40 if publish == "past" else 0)
+                with clock.frozen(t0):
+                    start = clock.now() + dt.timedelta(minutes=5)
+                    tendering.tender_publish(
+                        actor=tenderer,
+                        tender=tender,
+                        docs_from=start,
+                        docs_until=start + dt.timedelta(days=7),
+                        bid_deadline=start + dt.timedelta(days=25),
+                        custodians=custodians,
+                        deposit_amount=Decimal("400000"),
+                    )
+                if publish == "past":
+                    from ggzy.tendering import opening
+
+                    opening.opening_start(actor=custodians["centre"], tender=tender)
+        self.log("tenders: one accepting bids, one draft, one failed (流标: no bids)")
