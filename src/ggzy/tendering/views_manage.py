@@ -6,6 +6,7 @@ and released after the deadline. Thin: form → service → template."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -427,7 +428,8 @@ def deposits(request: HttpRequest, tender_id: int) -> HttpResponse:
         return _error(request, exc)
     writer = has_perm(request.user, Perm.TENDERING_DEPOSIT_WRITE)
     if request.method == "GET":
-        initial = {"amount": tender.deposit_amount, "is_basic_account": True}
+        due = tender.deposit_amount
+        initial = {"amount": due and due.quantize(Decimal("0.01")), "is_basic_account": True}
         form = DepositForm(initial=initial) if writer and tender.deposit_amount else None
         return _deposits_page(request, tender, form)
     if not writer:
