@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 
 from ggzy import clock, ledger
@@ -324,6 +324,27 @@ def _apply_opened(opening: BidOpening, how: str, actor: Any, done: _Opened) -> N
     )
 
 
+def _write_opened(rows: list[BidOpening]) -> None:
+    """One prepared UPDATE run for every row (``bulk_update``'s CASE expressions cost more
+    than the decryption itself at a thousand bids)."""
+    if not rows:
+        return
+    connection = connections[BidOpening.objects.db]
+    fields: list[Any] = [BidOpening._meta.get_field(name) for name in _OPENED_FIELDS]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model
+        qn(BidOpening._meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in fields),
+        qn(BidOpening._meta.pk.column or "id"),
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _record_opened(opening: BidOpening, how: str, actor: Any, done: _Opened) -> BidOpening:
     """Record one decryption (and its ledger entry); a bid decrypted meanwhile is a conflict."""
     with transaction.atomic():
@@ -429,7 +450,7 @@ def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
                 for future in futures:
                     future.cancel()
                 raise
-        BidOpening.objects.bulk_update(pending, _OPENED_FIELDS, batch_size=250)
+        _write_opened(pending)
     return len(pending)
 
 
