@@ -84,9 +84,18 @@ def test_publish_checks_rules_and_splits_the_opening_key(tw):
 def test_sealed_bid_is_received_with_a_signed_receipt(tw):
     tw.publish()
     data = tw.seal(b"PK\x03\x04 bid package " * 40000)  # ~840 KB, several chunks
-    bid = _submit(tw, data, fingerprint={"cpu": "ab" * 32, "mac": "cd" * 32})
+    record = {  # the shape `ggzy bidkit` writes (docs/bidkit.md §6), plus junk to drop
+        "format": "ggzy-bid-fingerprint",
+        "v": 1,
+        "fields": {"cpu_id": ["ab" * 32], "mac": ["cd" * 32, "not-a-digest"], "x": "y"},
+        "unavailable": ["disk_serial"],
+    }
+    bid = _submit(tw, data, fingerprint=record)
     assert bid.status == BidStatus.SUBMITTED
     assert bid.envelope_sha256 == hashlib.sha256(data).hexdigest()
+    assert bid.envelope_md5 == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    assert bid.fingerprint["fields"] == {"cpu_id": ["ab" * 32], "mac": ["cd" * 32]}
+    assert bid.fingerprint["unavailable"] == ["disk_serial"]
     assert bid.envelope.read() == data
     assert bid.received_at < tw.tender.bid_deadline
     assert platform_key.verify_document(bid.receipt, platform_key.public_key_bytes())

@@ -52,7 +52,8 @@ def test_staff_records_a_deposit_and_the_bidder_sees_it(live_server: Any, tw: An
     staff = login_session(base, tw.world.staff.username)
     page = staff.get(base + path, timeout=30)
     assert page.status_code == 200
-    assert 'id="no-deposits"' in page.text and 'id="deposit-form"' in page.text
+    assert 'id="no-deposits"' in page.text
+    assert 'id="deposit-form"' in page.text
 
     before = _state()
     for bad, needle in [
@@ -70,17 +71,20 @@ def test_staff_records_a_deposit_and_the_bidder_sees_it(live_server: Any, tw: An
     r = _post(staff, base, path, _form(tw))
     assert r.status_code == 302
     dep = Deposit.objects.get()
-    assert dep.bidder == tw.world.bidder_org and dep.amount == Decimal("100000")
+    assert dep.bidder == tw.world.bidder_org
+    assert dep.amount == Decimal("100000")
     assert Entry.objects.filter(event_type="tendering:deposit:received").count() == 1
     listing = staff.get(base + path, timeout=30).text
-    assert tw.world.bidder_org.name in listing and "6200 1234 5678" in listing
+    assert tw.world.bidder_org.name in listing
+    assert "6200 1234 5678" in listing
     r = _post(staff, base, path, _form(tw))  # the same deposit twice
     assert r.status_code == 409
     assert Deposit.objects.count() == 1
 
     bidder = login_session(base, tw.world.bidder.username)
     bid_page = bidder.get(f"{base}/tendering/{tender.pk}/bid/", timeout=30).text
-    assert 'id="deposit-status"' in bid_page and "已到账" in bid_page
+    assert 'id="deposit-status"' in bid_page
+    assert "已到账" in bid_page
 
 
 @pytest.mark.parametrize(
@@ -120,7 +124,8 @@ def test_anonymous_is_sent_to_login(live_server: Any, tw: Any) -> None:
     r = requests.get(
         f"{live_server.url}/tendering/{tender.pk}/deposits/", allow_redirects=False, timeout=30
     )
-    assert r.status_code == 302 and "/accounts/login/" in r.headers["Location"]
+    assert r.status_code == 302
+    assert "/accounts/login/" in r.headers["Location"]
     api = requests.get(
         f"{live_server.url}/api/v1/tendering/tenders/{tender.pk}/deposits", timeout=30
     )

@@ -10,6 +10,7 @@ Opening moves the tender out of ANNOUNCED under the same lock, so no bid can sli
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 import uuid
 from decimal import Decimal
@@ -41,6 +42,8 @@ from ggzy.tendering.models import (
     UploadChunk,
     UploadStatus,
 )
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 DEADLINE_RULE = "deadline-rule/v1"  # the code path that decides lateness, recorded per bid
 MIN_CHUNK = 256 * 1024
@@ -159,16 +162,20 @@ def upload_received(upload: BidUpload) -> list[int]:
     return list(upload.chunks.order_by("index").values_list("index", flat=True))
 
 
-def _assemble(upload: BidUpload, out: IO[bytes]) -> str:
+def _assemble(upload: BidUpload, out: IO[bytes]) -> tuple[str, str]:
+    """Join the chunks into ``out``: (SHA-256, MD5) of the whole envelope. The MD5 is the
+    data spec's BID_DOCUMENT_MD5 (投标文件 MD5), kept for the exports, never for security."""
     digest = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False)
     for index in range(upload.chunk_count):
         with default_storage.open(_chunk_path(upload, index), "rb") as part:
             while block := part.read(1024 * 1024):
                 digest.update(block)
+                md5.update(block)
                 out.write(block)
     out.flush()
     out.seek(0)
-    return digest.hexdigest()
+    return digest.hexdigest(), md5.hexdigest()
 
 
 def _signing_key(bidder: Organization, kid: str) -> PublicKey:
@@ -213,29 +220,58 @@ def upload_complete(
     if missing:
         raise DomainError(ErrorCode.UPLOAD_INCOMPLETE, detail={"missing": missing[:100]})
     with tempfile.TemporaryFile() as tmp:
-        digest = _assemble(upload, tmp)
+        digest, md5 = _assemble(upload, tmp)
         if digest != upload.sha256:
             raise DomainError(ErrorCode.CHUNK_MISMATCH, "合并后的文件摘要与声明不符")
         header = _check_envelope(upload.tender, upload.bidder, tmp, upload.size)
         tmp.seek(0)
         bid = bid_submit(
-            actor=actor, upload=upload, header=header, stream=tmp, fingerprint=fingerprint or {}
+            actor=actor,
+            upload=upload,
+            header=header,
+            stream=tmp,
+            fingerprint=fingerprint or {},
+            envelope_md5=md5,
         )
     for index in range(upload.chunk_count):
         default_storage.delete(_chunk_path(upload, index))
     return bid
 
 
+def clean_fingerprint(fingerprint: dict[str, Any] | None) -> dict[str, Any]:
+    """The bid-file feature record (投标文件特征码) as stored: short text values, and the
+    bidkit record's ``fields`` — ``{name: [sha256 hex, …]}`` of hashed CPU/disk/MAC/IP
+    identifiers that collusion checks compare — kept as a structure, hex digests only."""
+    given = fingerprint or {}
+    clean: dict[str, Any] = {
+        str(k)[:60]: [str(x)[:60] for x in v[:16]] if isinstance(v, list) else str(v)[:200]
+        for k, v in list(given.items())[:40]
+        if k != "fields"
+    }
+    fields = given.get("fields")
+    if isinstance(fields, dict):
+        clean["fields"] = {
+            str(name)[:40]: [h for h in values if isinstance(h, str) and _HEX64.fullmatch(h)][:16]
+            for name, values in list(fields.items())[:16]
+            if isinstance(values, list)
+        }
+    return clean
+
+
 def bid_submit(
-    *, actor: Any, upload: BidUpload, header: Any, stream: IO[bytes], fingerprint: dict[str, Any]
+    *,
+    actor: Any,
+    upload: BidUpload,
+    header: Any,
+    stream: IO[bytes],
+    fingerprint: dict[str, Any],
+    envelope_md5: str = "",
 ) -> Bid:
     """Receive a checked envelope: the deadline rule, the receipt, the ledger entry."""
     tender = upload.tender
     bid_id = uuid.uuid4()
     stored = default_storage.save(f"bids/{tender.pk}/{bid_id}.ggzyenv", File(stream))
-    fingerprint_clean = {
-        str(k)[:60]: str(v)[:200] for k, v in list((fingerprint or {}).items())[:40]
-    }
+    fingerprint_clean = clean_fingerprint(fingerprint)
     try:
         with transaction.atomic():
             locked = Tender.objects.select_for_update().get(pk=tender.pk)
@@ -285,6 +321,7 @@ def bid_submit(
                 submitted_by=actor,
                 envelope=stored,
                 envelope_sha256=upload.sha256,
+                envelope_md5=envelope_md5,
                 size=upload.size,
                 commitment=header.commitment.hex(),
                 suite=header.suite.name,

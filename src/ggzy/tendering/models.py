@@ -228,6 +228,7 @@ class Bid(models.Model):
     )
     envelope = models.FileField(upload_to="bids/%Y/%m/", max_length=255)
     envelope_sha256 = models.CharField(max_length=64)
+    envelope_md5 = models.CharField(max_length=32, blank=True, default="")  # BID_DOCUMENT_MD5
     size = models.BigIntegerField()
     commitment = models.CharField(max_length=128)  # hex, from the signed header
     suite = models.CharField(max_length=10)
