@@ -37,7 +37,8 @@ def test_demo_is_valid_deterministic_and_loaded_once():
         "opened",
     ]
     failed = Tender.objects.get(status="failed")  # 流标: no bid by the deadline (T15)
-    assert failed.bid_deadline is not None and failed.bid_deadline < clock.now()
+    assert failed.bid_deadline is not None
+    assert failed.bid_deadline < clock.now()
     tender = Tender.objects.get(status="opened")
     session = OpeningSession.objects.get(tender=tender)
     assert session.record["valid_bids"] == 3
