@@ -85,12 +85,46 @@ class ErrorCode(StrEnum):
     IMPORT_SOURCE_UNAVAILABLE = "import_source_unavailable"
     IMPORT_SOURCE_INVALID = "import_source_invalid"
     # experts (only the experts app edits between these markers)
+    EXPERT_NOT_FOUND = "expert_not_found"
+    EXPERT_DUPLICATE = "expert_duplicate"
+    EXPERT_NOT_ELIGIBLE = "expert_not_eligible"
+    EXPERT_ROLE_REQUIRED = "expert_role_required"
+    SPECIALTY_UNKNOWN = "specialty_unknown"
+    EXPERTS_IMPORT_INVALID = "experts_import_invalid"
+    DRAW_INVALID = "draw_invalid"
+    DRAW_NOT_ENOUGH = "draw_not_enough_experts"
+    DRAW_NOT_FOUND = "draw_not_found"
+    DRAW_STATE = "draw_state"
+    DRAW_LIST_SEALED = "draw_list_sealed"
+    INVITATION_STATE = "invitation_state"
+    CHECKIN_NOT_OPEN = "checkin_not_open"
     # end experts
     # evaluation (only the evaluation app edits between these markers)
+    EVALUATION_STATE = "evaluation_state"
+    COMMITTEE_INVALID = "committee_invalid"
+    NOT_COMMITTEE_MEMBER = "not_committee_member"
+    SCORE_INVALID = "score_invalid"
+    REPORT_SIGNED = "report_signed"
+    SCORING_TEMPLATE_INVALID = "scoring_template_invalid"
+    SCORES_INCOMPLETE = "scores_incomplete"
+    REPORT_HASH_MISMATCH = "report_hash_mismatch"
+    EVALUATION_OBJECTION_PENDING = "evaluation_objection_pending"
+    PUBLICITY_NOT_ENDED = "publicity_not_ended"
     # end evaluation
     # disclosure (only the disclosure app edits between these markers)
+    NOTICE_INVALID = "notice_invalid"
+    NOTICE_NOT_FOUND = "notice_not_found"
+    CURSOR_INVALID = "cursor_invalid"
+    SUBSCRIPTION_INVALID = "subscription_invalid"
+    SUBSCRIPTION_TOKEN_INVALID = "subscription_token_invalid"  # noqa: S105
+    SUBSCRIPTION_NOT_FOUND = "subscription_not_found"
     # end disclosure
     # opendata (only the opendata app edits between these markers)
+    OPENDATA_CURSOR_INVALID = "opendata_cursor_invalid"
+    OPENDATA_PROCESS_NOT_FOUND = "opendata_process_not_found"
+    OPENDATA_TABLE_NOT_FOUND = "opendata_table_not_found"
+    OPENDATA_DUMP_NOT_FOUND = "opendata_dump_not_found"
+    OPENDATA_DUMP_DAY_OPEN = "opendata_dump_day_open"
     # end opendata
 
 
@@ -163,12 +197,46 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.IMPORT_SOURCE_UNAVAILABLE: "数据来源暂时无法访问，未导入任何记录",
     ErrorCode.IMPORT_SOURCE_INVALID: "数据来源返回的内容无法解析，未导入任何记录",
     # experts
+    ErrorCode.EXPERT_NOT_FOUND: "未找到该评标专家",
+    ErrorCode.EXPERT_DUPLICATE: "该人员已在专家库中",
+    ErrorCode.EXPERT_NOT_ELIGIBLE: "不符合评标专家条件（从事相关工作满 8 年并具有高级职称或同等专业水平）",
+    ErrorCode.EXPERT_ROLE_REQUIRED: "该人员尚未被授予评标专家角色",
+    ErrorCode.SPECIALTY_UNKNOWN: "评标专业代码不在专业分类标准中",
+    ErrorCode.EXPERTS_IMPORT_INVALID: "导入文件中有错误，未导入任何专家",
+    ErrorCode.DRAW_INVALID: "抽取条件不正确",
+    ErrorCode.DRAW_NOT_ENOUGH: "符合条件的专家人数不足",
+    ErrorCode.DRAW_NOT_FOUND: "未找到该专家抽取记录，或您无权查看",
+    ErrorCode.DRAW_STATE: "专家抽取当前所处状态不允许此操作",
+    ErrorCode.DRAW_LIST_SEALED: "评标开始前专家名单保密，不能查看",
+    ErrorCode.INVITATION_STATE: "该评标邀请当前状态不允许此操作",
+    ErrorCode.CHECKIN_NOT_OPEN: "评标尚未开始，不能签到",
     # end experts
     # evaluation
+    ErrorCode.EVALUATION_STATE: "评标当前所处阶段不允许此操作",
+    ErrorCode.COMMITTEE_INVALID: "评标委员会组成不符合规定",
+    ErrorCode.NOT_COMMITTEE_MEMBER: "只有本项目评标委员会成员可以操作",
+    ErrorCode.REPORT_SIGNED: "评标报告已签署，评分不得修改",
+    ErrorCode.SCORE_INVALID: "评分无效",
+    ErrorCode.SCORING_TEMPLATE_INVALID: "评分办法模板不正确",
+    ErrorCode.SCORES_INCOMPLETE: "尚有评委未提交评分",
+    ErrorCode.REPORT_HASH_MISMATCH: "评标报告内容已变化，请重新阅读后签署",
+    ErrorCode.EVALUATION_OBJECTION_PENDING: "尚有异议未答复，暂停定标",
+    ErrorCode.PUBLICITY_NOT_ENDED: "中标候选人公示期未满",
     # end evaluation
     # disclosure
+    ErrorCode.NOTICE_INVALID: "公告数据不完整或格式不正确",
+    ErrorCode.NOTICE_NOT_FOUND: "未找到该公告",
+    ErrorCode.CURSOR_INVALID: "翻页参数无效，请从第一页重新浏览",
+    ErrorCode.SUBSCRIPTION_INVALID: "订阅条件或接收方式不正确",
+    ErrorCode.SUBSCRIPTION_TOKEN_INVALID: "确认或退订链接无效或已过期",
+    ErrorCode.SUBSCRIPTION_NOT_FOUND: "未找到该订阅",
     # end disclosure
     # opendata
+    ErrorCode.OPENDATA_CURSOR_INVALID: "游标无效：应为上次响应中的 next_cursor（非负整数）",
+    ErrorCode.OPENDATA_PROCESS_NOT_FOUND: "未找到该交易过程（ocid），或尚未公开",
+    ErrorCode.OPENDATA_TABLE_NOT_FOUND: "数据规范中没有该数据表，或本平台尚未导出该表",
+    ErrorCode.OPENDATA_DUMP_NOT_FOUND: "未找到该日期的数据包",
+    ErrorCode.OPENDATA_DUMP_DAY_OPEN: "该日尚未结束，不能生成当日数据包",
     # end opendata
 }
 
@@ -211,12 +279,36 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SECTION_NOT_FOUND: 404,
     ErrorCode.IMPORT_SOURCE_UNAVAILABLE: 502,
     # experts
+    ErrorCode.EXPERT_NOT_FOUND: 404,
+    ErrorCode.DRAW_NOT_FOUND: 404,
+    ErrorCode.EXPERT_DUPLICATE: 409,
+    ErrorCode.DRAW_NOT_ENOUGH: 409,
+    ErrorCode.DRAW_STATE: 409,
+    ErrorCode.DRAW_LIST_SEALED: 403,
+    ErrorCode.INVITATION_STATE: 409,
+    ErrorCode.CHECKIN_NOT_OPEN: 409,
+    ErrorCode.EXPERTS_IMPORT_INVALID: 422,
     # end experts
     # evaluation
+    ErrorCode.EVALUATION_STATE: 409,
+    ErrorCode.NOT_COMMITTEE_MEMBER: 403,
+    ErrorCode.REPORT_SIGNED: 409,
+    ErrorCode.SCORES_INCOMPLETE: 409,
+    ErrorCode.REPORT_HASH_MISMATCH: 409,
+    ErrorCode.EVALUATION_OBJECTION_PENDING: 409,
+    ErrorCode.PUBLICITY_NOT_ENDED: 409,
     # end evaluation
     # disclosure
+    ErrorCode.NOTICE_NOT_FOUND: 404,
+    ErrorCode.SUBSCRIPTION_NOT_FOUND: 404,
+    ErrorCode.SUBSCRIPTION_TOKEN_INVALID: 400,
     # end disclosure
     # opendata
+    ErrorCode.OPENDATA_CURSOR_INVALID: 400,
+    ErrorCode.OPENDATA_PROCESS_NOT_FOUND: 404,
+    ErrorCode.OPENDATA_TABLE_NOT_FOUND: 404,
+    ErrorCode.OPENDATA_DUMP_NOT_FOUND: 404,
+    ErrorCode.OPENDATA_DUMP_DAY_OPEN: 409,
     # end opendata
 }
 

@@ -1,9 +1,13 @@
-"""数据共享 Open data (OCDS, 数据规范, 变更流) — pages: ``path("opendata/", include("ggzy.opendata.urls"))``."""
+"""数据共享 Open data — pages: ``path("opendata/", include("ggzy.opendata.urls"))``."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from ggzy.opendata import views
 
 app_name = "opendata"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("quality/", views.quality_page, name="quality"),
+]
