@@ -181,6 +181,12 @@ LOGGING = {
 
 
 GGZY_SITE_NAME = env_str("GGZY_SITE_NAME", "白银市公共资源交易平台")
+# The address the public reaches this platform at: absolute links in notices, e-mails, QR
+# codes on signed PDFs, OCDS releases and feed items.
+GGZY_PUBLIC_URL = env_str("GGZY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Open data (docs/opendata.md)
+GGZY_OCDS_PREFIX = env_str("GGZY_OCDS_PREFIX", "ocds-ggzy-")
+GGZY_OPENDATA_SPEC_VERSION = env_str("GGZY_OPENDATA_SPEC_VERSION", "v3")
 GGZY_SERVE_MEDIA = env_bool("GGZY_SERVE_MEDIA", False)
 
 # Evidence ledger (存证账本)

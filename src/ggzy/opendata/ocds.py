@@ -66,7 +66,7 @@ def ocid_for(unified_deal_code: str) -> str:
 
 
 def base_url() -> str:
-    return str(getattr(settings, "GGZY_OPENDATA_BASE_URL", "http://localhost:8000")).rstrip("/")
+    return str(getattr(settings, "GGZY_PUBLIC_URL", "http://127.0.0.1:8000")).rstrip("/")
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:
