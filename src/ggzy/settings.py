@@ -184,6 +184,20 @@ GGZY_SITE_NAME = env_str("GGZY_SITE_NAME", "白银市公共资源交易平台")
 # The address the public reaches this platform at: absolute links in notices, e-mails, QR
 # codes on signed PDFs, OCDS releases and feed items.
 GGZY_PUBLIC_URL = env_str("GGZY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing mail: subscriptions (信息订阅), expert notifications. Without GGZY_EMAIL_HOST mail is
+# written to the console log (development); set it in production.
+_email_host = env_str("GGZY_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _email_host
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = _email_host or "localhost"
+EMAIL_PORT = env_int("GGZY_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("GGZY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("GGZY_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("GGZY_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("GGZY_EMAIL_FROM", "noreply@ggzy.example.gov.cn")
 # Open data (docs/opendata.md)
 GGZY_OCDS_PREFIX = env_str("GGZY_OCDS_PREFIX", "ocds-ggzy-")
 GGZY_OPENDATA_SPEC_VERSION = env_str("GGZY_OPENDATA_SPEC_VERSION", "v3")

@@ -129,6 +129,10 @@ def opening_start(*, actor: Any, tender: Tender) -> OpeningSession:
             },
             tender,
         )
+        if failed:
+            from ggzy.disclosure import sources as disclosure  # 流标公告 → public notice index
+
+            disclosure.tender_failed(tender, actor, session=session)
     tender.refresh_from_db()
     return session
 
@@ -529,6 +533,10 @@ def opening_record(*, actor: Any, tender: Tender) -> OpeningSession:
             },
             tender,
         )
+        if failed:
+            from ggzy.disclosure import sources as disclosure  # 流标公告 with the record
+
+            disclosure.opening_closed(session, actor)
     return session
 
 
@@ -611,4 +619,7 @@ def opening_close(*, actor: Any, tender: Tender) -> OpeningSession:
         )
         session.refresh_from_db()
         _event("closed", session, actor, {"record_sha256": session.record_sha256}, tender)
+        from ggzy.disclosure import sources as disclosure  # 开标记录 → public notice index
+
+        disclosure.opening_closed(session, actor)
     return session

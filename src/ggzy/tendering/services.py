@@ -229,6 +229,9 @@ def tender_publish(
             },
             rule_version=rs.label,
         )
+        from ggzy.disclosure import sources as disclosure  # 招标公告 → public notice index
+
+        disclosure.tender_announced(tender, actor)
     return tender
 
 
@@ -347,6 +350,9 @@ def clarification_issue(
             },
             rule_version=rs.label,
         )
+        from ggzy.disclosure import sources as disclosure  # 澄清公告 → public notice index
+
+        disclosure.clarification_issued(clar, actor)
     return clar
 
 

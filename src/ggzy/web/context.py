@@ -18,7 +18,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[tuple[str, str]] = [
         (_("首页"), reverse("portal:home")),
-        (_("招标公告"), reverse("tendering:list")),
+        (_("交易公告"), reverse("disclosure:notices")),
+        (_("招标投标"), reverse("tendering:list")),
+        (_("全文检索"), reverse("disclosure:search")),
+        (_("交易统计"), reverse("disclosure:stats")),
         (_("市场主体"), reverse("portal:entity_list")),
         (_("交易规则"), reverse("rules:index")),
         (_("存证核验"), reverse("ledger-verify")),
@@ -26,6 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         roles = active_roles(user)
         items.append((_("工作台"), reverse("web:dashboard")))
+        items.append((_("信息订阅"), reverse("disclosure:subscriptions")))
         if is_project_reader(user):
             items.append((_("项目"), reverse("projects:list")))
         if roles & {Role.TENDERER, Role.AGENCY, Role.BIDDER} or Perm.REGISTRY_ENTITY_WRITE in (
@@ -35,6 +39,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if Perm.LEDGER_ENTRY_READ in user_permissions(user):
             items.append((_("存证记录"), reverse("web:ledger")))
         if is_centre_staff(user):
+            items.append((_("公开逾期提醒"), reverse("disclosure:alerts")))
             items.append((_("后台管理"), reverse("admin:index")))
         items.append((_("账户安全"), reverse("accounts:security")))
     return {
