@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,3 +129,44 @@ def _no_leftover_connections(django_db_setup: Any, django_db_blocker: Any) -> It
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+# --------------------------------------------------------------------------- Chromium
+# One Playwright instance for the whole session, shared by every page test wherever it lives
+# (two session-scoped instances would collide: the sync API refuses to start inside another's
+# event loop).
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian package chromium is not installed (.ci/run installs it)")
+    # playwright's sync API runs an event loop; Django's ORM in the test thread is still sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    ctx.set_default_timeout(60_000)
+    yield ctx.new_page()
+    ctx.close()
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    ctx.set_default_timeout(60_000)
+    yield ctx.new_page()
+    ctx.close()

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 from tests.disclosure.conftest import publish
-from tests.e2e.conftest import browser, phone  # noqa: F401  # Chromium fixtures
 
 pytestmark = pytest.mark.e2e
 
 
-def test_portal_on_a_phone(live_server: Any, world: Any, phone: Any) -> None:  # noqa: F811
+def test_portal_on_a_phone(live_server: Any, world: Any, phone: Any) -> None:
     publish(title="白银市城区道路改造工程施工招标公告（一标段）" * 3, facts={"budget": "100"})
     publish(title="会宁县中学食堂设备采购中标结果公告", stage="award_result")
     page = phone
