@@ -150,3 +150,23 @@ def test_public_verify_page_finds_a_file_and_checks_a_receipt(api_as, world, liv
     assert "存证证明无效" in r.text
     r = s.post(url, data={"csrfmiddlewaretoken": _csrf(s, url)}, headers=headers, timeout=30)
     assert r.status_code == 400
+
+
+def test_verify_page_looks_up_a_digest_from_a_link(api_as, world, live_server) -> None:
+    """The QR code on a signed notice opens /ledger/verify/?sha256=…; a bad digest is a 400."""
+    _upload_qualification(api_as("bidder"), world.bidder_org.uscc)
+    url = live_server.url + "/ledger/verify/"
+    sha = hashlib.sha256(PDF).hexdigest()
+    r = requests.get(url, params={"sha256": sha.upper()}, timeout=30)
+    assert r.status_code == 200
+    assert 'id="compare-hint"' in r.text
+    assert "已存证" in r.text
+    assert sha in r.text
+    r = requests.get(url, params={"sha256": "0" * 64}, timeout=30)
+    assert r.status_code == 200
+    assert "未找到" in r.text
+    for bad in ("xyz", "0" * 63, "g" * 64, "<script>"):
+        r = requests.get(url, params={"sha256": bad}, timeout=30)
+        assert r.status_code == 400
+        assert 'id="sha-error"' in r.text
+        assert "<script>" not in r.text

@@ -142,7 +142,7 @@ def to_csv(rows: list[Row]) -> bytes:
 
 
 def to_xlsx(rows: list[Row]) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active

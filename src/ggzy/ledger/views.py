@@ -63,6 +63,21 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "log_vkey": keys.verifier_key()}
     status = 200
+    given = request.GET.get("sha256")
+    if request.method == "GET" and given is not None:
+        # a link from a signed notice's QR code: look the digest up, ask for the file to compare
+        sha = given.strip().lower()
+        if len(sha) == 64 and all(c in "0123456789abcdef" for c in sha):
+            context["file_sha256"] = sha
+            context["from_link"] = True
+            context["matches"] = (
+                EntryDigest.objects.filter(sha256=sha)
+                .select_related("entry", "entry__leaf")
+                .order_by("entry_id")
+            )
+        else:
+            context["sha_error"] = _("链接中的 SHA-256 摘要格式不正确（应为 64 位十六进制）")
+            status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         receipt_upload = form.cleaned_data["receipt_file"]
