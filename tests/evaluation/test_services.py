@@ -162,9 +162,20 @@ def test_whole_evaluation_to_award_with_pdf_notices(opened):
     assert url in text.replace("\n", "")
     assert len(PdfReader(io.BytesIO(data)).pages[0].images) == 1  # the QR code
     assert platform_key.verify_document(award_notice.signature, platform_key.public_key_bytes())
-    # the verify page finds the PDF by its hash
+    # the verify page finds the PDF by its hash, and the QR code's content hash too
     digest = EntryDigest.objects.get(sha256=award_notice.pdf_sha256)
     assert digest.entry.event_type == "evaluation:notice:issued"
+    assert EntryDigest.objects.filter(sha256=award_notice.content_sha256).exists()
+    # the portal published the candidates when the publicity began, and the result
+    from ggzy.disclosure.models import Notice as PublicNotice
+
+    publicity = PublicNotice.objects.get(stage="candidate_publicity")
+    assert first.bidder.name in publicity.body_text
+    assert "异议" in publicity.body_text
+    assert [c["rank"] for c in publicity.facts["candidates"]] == [1, 2, 3]
+    result = PublicNotice.objects.get(stage="award_result")
+    assert result.facts["winner_code"] == first.bidder.uscc
+    assert result.facts["winning_price"] == str(first.price.quantize(Decimal("0.01")))
     # reminders: written report 15 days, contract 30 days
     kinds = sorted(Reminder.objects.filter(session=session).values_list("kind", "user__username"))
     assert ("written_report", "tenderer") in kinds

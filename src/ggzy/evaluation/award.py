@@ -15,6 +15,7 @@ from ggzy import clock
 from ggzy.core import platform_key
 from ggzy.core.canonical import canonical_json
 from ggzy.core.errors import DomainError, ErrorCode
+from ggzy.evaluation import notices
 from ggzy.evaluation.models import (
     BidReview,
     EvaluationSession,
@@ -66,6 +67,7 @@ def publicity_start(*, actor: Any, session: EvaluationSession) -> EvaluationSess
             },
             session,
         )
+        notices.candidates_publicised(session, actor)  # 中标候选人公示 on the portal
     return session
 
 
@@ -220,6 +222,7 @@ def award_issue(
                 base_url,
                 now,
             )
+        notices.award_published(session, actor)  # 中标结果公告 on the portal
         owners = _users_of(tp.tenderer, Role.TENDERER) + _users_of(tp.agency, Role.AGENCY)
         for user in owners:
             Reminder.objects.get_or_create(
