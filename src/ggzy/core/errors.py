@@ -199,7 +199,9 @@ MESSAGES: dict[ErrorCode, str] = {
     # experts
     ErrorCode.EXPERT_NOT_FOUND: "未找到该评标专家",
     ErrorCode.EXPERT_DUPLICATE: "该人员已在专家库中",
-    ErrorCode.EXPERT_NOT_ELIGIBLE: "不符合评标专家条件（从事相关工作满 8 年并具有高级职称或同等专业水平）",
+    ErrorCode.EXPERT_NOT_ELIGIBLE: (
+        "不符合评标专家条件（从事相关工作满 8 年并具有高级职称或同等专业水平）"
+    ),
     ErrorCode.EXPERT_ROLE_REQUIRED: "该人员尚未被授予评标专家角色",
     ErrorCode.SPECIALTY_UNKNOWN: "评标专业代码不在专业分类标准中",
     ErrorCode.EXPERTS_IMPORT_INVALID: "导入文件中有错误，未导入任何专家",

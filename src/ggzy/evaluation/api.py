@@ -151,7 +151,8 @@ def get_session(request: HttpRequest, session_id: int) -> dict[str, Any]:
 
 
 class CommitteeIn(Schema):
-    experts: list[str] = Field(max_length=51)
+    # omitted: the section's drawn, confirmed and released experts (the normal case)
+    experts: list[str] | None = Field(default=None, max_length=51)
     representatives: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -164,7 +165,7 @@ def committee(request: HttpRequest, session_id: int, body: CommitteeIn) -> Statu
     members = services.committee_form(
         actor=user,
         session=s,
-        experts=_users(body.experts, "experts"),
+        experts=None if body.experts is None else _users(body.experts, "experts"),
         representatives=_users(body.representatives, "representatives"),
     )
     return Status(

@@ -98,10 +98,16 @@ def seed(log: Callable[[str], None]) -> None:
     if valid == 0:
         log("evaluation: every bid was rejected at the start; session left open")
         return
-    experts = _experts(staff, bidder_orgs, 5 - len(reps) if reps else 5)
-    members = services.committee_form(
-        actor=staff, session=session, experts=experts, representatives=reps
-    )
+    from ggzy.experts.selectors import committee_experts
+
+    if committee_experts(tender.section):  # the section's released draw seats the experts
+        reps = []
+        members = services.committee_form(actor=staff, session=session)
+    else:
+        experts = _experts(staff, bidder_orgs, 5 - len(reps) if reps else 5)
+        members = services.committee_form(
+            actor=staff, session=session, experts=experts, representatives=reps
+        )
     for m in members:
         services.chair_vote(actor=m.user, session=session, candidate=members[0])
     for step in (Step.QUALIFICATION, Step.PRELIMINARY, Step.DETAILED):

@@ -239,21 +239,47 @@ def committee_check(
     return None
 
 
+def _committee_experts(tender: Any, given: Sequence[Any] | None) -> tuple[Sequence[Any], str]:
+    """The experts to seat and where they came from ("draw" or "manual")."""
+    from ggzy.experts.selectors import committee_experts
+
+    drawn = committee_experts(tender.section)
+    if given is None:
+        if not drawn:
+            raise DomainError(
+                ErrorCode.COMMITTEE_INVALID,
+                "本标段没有已确认并解密的随机抽取专家名单，请先抽取专家",
+                field="experts",
+            )
+        return drawn, "draw"
+    if drawn and {u.pk for u in given} != {u.pk for u in drawn}:
+        raise DomainError(
+            ErrorCode.COMMITTEE_INVALID,
+            "评标专家须为本标段随机抽取并确认的专家，不得替换",
+            field="experts",
+        )
+    return given, "draw" if drawn else "manual"
+
+
 def committee_form(
     *,
     actor: Any,
     session: EvaluationSession,
-    experts: Sequence[Any],
+    experts: Sequence[Any] | None = None,
     representatives: Sequence[Any] = (),
 ) -> list[CommitteeMember]:
     """组建评标委员会 (T18): experts (active 评标专家 role) plus tenderer representatives.
 
-    The draw (``ggzy.experts``) supplies ``experts``; this checks the composition only.
+    The experts come from the section's verifiable draw (``ggzy.experts``: drawn, confirmed,
+    list released): with ``experts`` omitted they are taken from it, and a list given while a
+    released draw exists must be exactly the drawn experts. Without any draw an explicit list
+    is accepted (招标人直接确定 for special projects, 招标投标法第三十七条) and recorded as such.
     """
     _staff(actor)
     _at(session, Step.CHAIR)
     tender = session.tender
     rs = ruleset_of(tender)
+    experts, source = _committee_experts(tender, experts)
     users = list(experts) + list(representatives)
     ids = [u.pk for u in users]
     if len(set(ids)) != len(ids):
@@ -318,6 +344,7 @@ def committee_form(
                 "members": [f"user:{m.user_id}" for m in members],
                 "experts": len(experts),
                 "representatives": len(representatives),
+                "source": source,
             },
             session,
         )

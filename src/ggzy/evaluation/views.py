@@ -140,7 +140,7 @@ def _act(request: HttpRequest, session: EvaluationSession, action: str) -> str: 
         services.committee_form(
             actor=u,
             session=session,
-            experts=_names(p.get("experts", "")),
+            experts=_names(p.get("experts", "")) or None,  # blank: the drawn experts
             representatives=_names(p.get("representatives", "")),
         )
         return _("评标委员会已组建")

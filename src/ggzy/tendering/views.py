@@ -123,6 +123,7 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
             "failed": tender.status == TenderStatus.FAILED,
             "can_manage": can_manage_tender(request.user, tender.section.tender_project),
             "sees_deposits": sees_everything(request.user),
+            "is_staff": is_centre_staff(request.user),
         },
     )
 

@@ -36,6 +36,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             user_permissions(user)
         ):
             items.append((_("主体注册"), reverse("registry:register")))
+        perms = user_permissions(user)
+        if Perm.EXPERTS_POOL_WRITE in perms:
+            items.append((_("专家库"), reverse("experts:pool")))
+        if Perm.EXPERTS_DRAW_WRITE in perms:
+            items.append((_("专家抽取"), reverse("experts:draw_new")))
+        if Role.EXPERT in roles:
+            items.append((_("评标邀请"), reverse("experts:invitations")))
         if Perm.LEDGER_ENTRY_READ in user_permissions(user):
             items.append((_("存证记录"), reverse("web:ledger")))
         if is_centre_staff(user):

@@ -127,11 +127,51 @@ class Demo:
         centre, departments = self.reference_data(staff)
         self.people_in_roles(staff, centre, departments)
         self.organisations(staff)
+        from ggzy.experts.demo import seed as experts_seed
+
+        experts_seed(self.log)  # 专家库: 60 experts, a sharing centre, venues
         from ggzy.web.lifecycle import run as lifecycle
 
         lifecycle(log=self.log)  # one tender through the whole flow, via the public API
         self.open_tenders()
+        self.evaluation()
+        from ggzy.disclosure.demo import seed as disclosure_seed
+
+        disclosure_seed(self.log)  # any notice the steps above imply and the index lacks
         self.log("demo data loaded")
+
+    def evaluation(self) -> None:
+        """The opened tender: experts drawn (verifiable draw, names sealed until the start),
+        confirmed, then evaluated to award — dated just after its opening, in the past."""
+        import datetime as dt
+
+        from ggzy.evaluation.demo import seed as evaluation_seed
+        from ggzy.experts import draws
+        from ggzy.experts.models import Invitation, InvitationStatus
+        from ggzy.tendering.models import OpeningSession, Tender, TenderStatus
+
+        tender = Tender.objects.filter(status=TenderStatus.OPENED).order_by("id").first()
+        session = OpeningSession.objects.filter(tender=tender).first()
+        if tender is None or session is None or session.closed_at is None:
+            self.log("evaluation: no opened tender; skipped")
+            return
+        tenderer = User.objects.get(username="tenderer")
+        staff = User.objects.get(username="staff")
+        at = session.closed_at + dt.timedelta(hours=2)
+        start = at + dt.timedelta(days=1)
+        with clock.frozen(at):
+            req = draws.draw_request(
+                actor=tenderer,
+                section=tender.section,
+                lines=[{"specialty": "A02", "count": 5, "reserves": 2}],
+                evaluation_start=start,
+            )
+            draw = draws.draw_run(actor=staff, request=req)
+            for inv in Invitation.objects.filter(draw=draw, status=InvitationStatus.INVITED):
+                draws.invitation_confirm(actor=inv.expert.user, invitation=inv)
+        self.log(f"experts: draw {req.pk} for {tender.section.code}, names sealed until {start}")
+        with clock.frozen(start + dt.timedelta(minutes=5)):
+            evaluation_seed(self.log)
 
     def bootstrap(self) -> User:
         staff = accounts.user_signup(

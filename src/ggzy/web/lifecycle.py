@@ -94,7 +94,8 @@ def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:  # noqa: PLR
     anonymous = Client(base, None)
     org = Membership.objects.get(person__user=tenderer_user, role=Role.TENDERER).organization
     assert org is not None
-    t0 = clock.now() - dt.timedelta(days=23)
+    # early enough that the demo's evaluation, publicity and award after it are in the past
+    t0 = clock.now() - dt.timedelta(days=35)
     step = iter(range(1, 100))
 
     def say(text: str) -> None:
@@ -107,6 +108,7 @@ def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:  # noqa: PLR
             201,
             json={
                 "name": "白银市城区供水管网改造工程",
+                "centre_code": "620400",  # the demo city's trading centre (进场交易中心)
                 "region_code": "620402",
                 "legal_person_uscc": org.uscc,
                 "address": "白银市白银区",
