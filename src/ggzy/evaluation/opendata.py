@@ -13,15 +13,14 @@ What becomes public when (docs/opendata.md, "Evaluation and award"):
 * the award (OCDS award ``active`` + the other candidates ``unsuccessful``, tender
   ``complete``; table 513) from 定标 on;
 * the committee as *counts* only in OCDS; the expert rows of table 508 (names, for the
-  regulator's export, never in OCDS) once the evaluation is over (report signed, or all bids
-  rejected).
+  regulators' export, never in OCDS) once the result is settled (定标, or all bids
+  rejected): the list is confidential until then (招标投标法第三十七条).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +40,7 @@ REPORT_COMPLETED = "evaluation:report:completed"
 SESSION_FAILED = "evaluation:session:failed"
 
 CANDIDATES_PUBLIC = frozenset({Step.PUBLICITY, Step.AWARDED})
-EVALUATION_OVER = frozenset({Step.SIGNED, Step.PUBLICITY, Step.AWARDED, Step.FAILED})
+MEMBERS_PUBLIC = frozenset({Step.AWARDED, Step.FAILED})  # 中标结果确定 (or no result at all)
 OBJECTION_METHOD = (
     "公示期内，投标人或者其他利害关系人通过本平台“异议”功能以书面形式向招标人提出；"
     "招标人自收到异议之日起3日内作出答复，作出答复前暂停招标投标活动"
@@ -126,8 +125,8 @@ def award_releases(ctx: Any) -> list[dict[str, Any]]:
     * ``award-publicity`` (tag ``award``, date = publicity start): one award per 中标候选人,
       status ``pending`` (awardStatus: proposed, not yet in force), with the candidate's
       bid price, its rank and the committee *size* in the description; the public
-      candidate-publicity notice as ``awardNotice`` document and the publicity period as
-      the award's ``contractPeriod``-free ``description`` (OCDS has no publicity period).
+      candidate-publicity notice as ``awardNotice`` document; the publicity period is in
+      the description (OCDS has no field for it).
     * ``award`` (tag ``awardUpdate``, date = 定标): the rank-1 candidate's award ``active``
       with the winning price, the others ``unsuccessful``; the winner becomes a ``supplier``
       party; ``tender.status`` ``complete``.
@@ -215,9 +214,7 @@ def award_releases(ctx: Any) -> list[dict[str, Any]]:
                         "language": "zh",
                     }
                 ]
-        else:
-            award.pop("value")  # no price is awarded to an unsuccessful candidate
-        awards.append(award)
+        awards.append(award)  # unsuccessful ones keep the offered price they were proposed at
     out.append(
         {
             "key": "award",
@@ -270,20 +267,21 @@ def _session_key(row: Any) -> str:
 
 
 def expert_rows(since: dt.datetime | None) -> Iterable[Any]:
-    """508 评标专家: every committee member, only once the evaluation is over (report
-    signed, or all bids rejected). ``ID_CARD`` stays empty (flagged): the platform keeps
-    identity numbers encrypted and exporting them is not decided (see docs/opendata.md);
-    ``EXPERT_TYPE`` (code set 2007) from ``GGZY_OPENDATA_CODES``."""
+    """508 评标专家: every committee member (experts and tenderer representatives), only
+    once the evaluation is over *and* the result is settled — after 定标, or when all bids
+    were rejected: the committee list is confidential until the award result is determined
+    (招标投标法第三十七条). ``ID_CARD`` stays empty (flagged): identity numbers are kept
+    encrypted and their export is not decided (docs/opendata.md); ``EXPERT_TYPE`` (code set
+    2007) comes from ``GGZY_OPENDATA_CODES``."""
     from ggzy.opendata.ocds import ocid_for
     from ggzy.opendata.tables import ExportRow, flag
 
     c = _codes()
-    sessions = list(_sessions().filter(step__in=list(EVALUATION_OVER)).order_by("pk"))
-    ended = _entry_times(REPORT_COMPLETED, [s.pk for s in sessions])
-    failed = _entry_times(SESSION_FAILED, [s.pk for s in sessions])
+    sessions = list(_sessions().filter(step__in=list(MEMBERS_PUBLIC)).order_by("pk"))
+    failed = _entry_times(SESSION_FAILED, [s.pk for s in sessions if s.step == Step.FAILED])
     rows: list[ExportRow] = []
     for session in sessions:
-        end = ended.get(str(session.pk)) or failed.get(str(session.pk))
+        end = session.awarded_at or failed.get(str(session.pk))
         if since is not None and (end is None or end < since):
             continue
         s = session.tender.section
@@ -308,15 +306,14 @@ def expert_rows(since: dt.datetime | None) -> Iterable[Any]:
                         "EXPERT_NAME": person.name if person else "",
                         "ID_CARD": "",
                         "ID_CARD_TYPE": person.id_type if person else "",
-                        "EXPERT_CHECK_IN_TIME": "",
+                        "EXPERT_CHECK_IN_TIME": "",  # no sign-in is recorded
                         "IS_CHAIR_MAN": flag(m.is_chair),
                     },
                 )
             )
-    failed_rows = [r for r in rows if failed.get(_session_key(r)) and not ended.get(_session_key(r))]
-    done = [r for r in rows if r not in failed_rows]
-    return _published(done, REPORT_COMPLETED, _session_key) + _published(
-        failed_rows, SESSION_FAILED, _session_key
+    awarded = [r for r in rows if _session_key(r) not in failed]
+    return _published(awarded, AWARD_ISSUED, _session_key) + _published(
+        [r for r in rows if _session_key(r) in failed], SESSION_FAILED, _session_key
     )
 
 
@@ -327,7 +324,7 @@ def _public_sessions(since: dt.datetime | None, field: str, steps: Iterable[str]
     return since_filter(qs, field, since).order_by(field, "pk")
 
 
-def _price_terms(session: EvaluationSession) -> dict[int, dict[str, Any]]:
+def _price_terms(session: EvaluationSession) -> dict[Any, dict[str, Any]]:
     """bid id → the opened price form (开标一览表: price form, quality, duration)."""
     from ggzy.tendering.models import BidOpening
 
@@ -527,11 +524,7 @@ def register() -> None:
     plugins.register_table("510", candidate_rows, timeliness="510")
     plugins.register_table("511", publicity_rows, timeliness="511")
     plugins.register_table("513", result_rows, timeliness="513")
-    plugins.register_feed_event(REPORT_COMPLETED, ["508"])
-    plugins.register_feed_event(SESSION_FAILED, ["508"])
     plugins.register_feed_event(PUBLICITY_STARTED, ["510", "511"])
-    plugins.register_feed_event(AWARD_ISSUED, ["513"])
+    plugins.register_feed_event(AWARD_ISSUED, ["508", "513"])
+    plugins.register_feed_event(SESSION_FAILED, ["508"])
     plugins.register_subject_resolver(SUBJECT, resolve_sessions)
-
-
-__all__ = ["Decimal", "register"]
