@@ -1,4 +1,5 @@
 import pytest
+from tests.opendata.conftest import ocds_validators  # noqa: F401  # schema validators
 
 from ggzy import clock
 from ggzy.ledger.models import Entry
@@ -43,6 +44,40 @@ def test_demo_is_valid_deterministic_and_loaded_once():
     session = OpeningSession.objects.get(tender=tender)
     assert session.record["valid_bids"] == 3
     assert session.state == "closed"
+    # then experts drawn, evaluation, publicity and award — all in the past
+    from ggzy.evaluation.models import EvaluationSession
+    from ggzy.experts.models import DrawRequest
+
+    evaluation = EvaluationSession.objects.get(tender=tender)
+    assert evaluation.step == "awarded"
+    assert evaluation.awarded_at is not None
+    assert evaluation.awarded_at < clock.now()
+    assert DrawRequest.objects.filter(section=tender.section).count() == 1
+    assert Entry.objects.get(event_type="evaluation:committee:formed").payload["source"] == "draw"
+
+
+def test_every_demo_tender_is_valid_ocds(ocds_validators):  # noqa: F811
+    """OCDS output of every demo tender, in every stage it reached, validates against the
+    official 1.1.5 schemas."""
+    from ggzy.opendata import ocds
+    from ggzy.projects.models import Section
+
+    _load()
+    sections = list(Section.objects.filter(tender__isnull=False))
+    assert len(sections) == 4
+    contexts = [ocds.context_for(s) for s in sections]
+    releases = ocds.release_package(contexts, "https://example.org/r")
+    records = ocds.record_package(contexts, "https://example.org/r")
+    for validator, body in (
+        ("release_package", releases),
+        ("record_package", records),
+        *(("release", r) for r in releases["releases"]),
+        *(("release", r["compiledRelease"]) for r in records["records"]),
+    ):
+        errors = [e.message for e in ocds_validators[validator].iter_errors(body)]
+        assert errors == [], (validator, errors[:3])
+    tags = {tag for r in releases["releases"] for tag in r["tag"]}
+    assert {"planning", "tender", "award", "awardUpdate"} <= tags
 
 
 def test_same_seed_same_identifiers():
