@@ -158,8 +158,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 GGZY_MAX_UPLOAD_BYTES = env_int("GGZY_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
 GGZY_MAX_DOCUMENT_BYTES = env_int("GGZY_MAX_DOCUMENT_BYTES", 200 * 1024 * 1024, minimum=1024)
 GGZY_MAX_BID_BYTES = env_int("GGZY_MAX_BID_BYTES", 2 * 1024**3, minimum=1024)
-# Threads decrypting bids in the custodians' batch opening (hashing and file I/O run in parallel).
-GGZY_OPENING_THREADS = env_int("GGZY_OPENING_THREADS", 2, minimum=1)
+# The custodians' batch opening: bids decrypted in parallel on this many threads (≈ cores).
+GGZY_OPENING_WORKERS = env_int("GGZY_OPENING_WORKERS", 2, minimum=1)
 # Bids up to this size are decrypted in memory at the opening (larger ones via a temporary file).
 GGZY_OPENING_MEMORY_BYTES = env_int("GGZY_OPENING_MEMORY_BYTES", 64 * 1024 * 1024, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

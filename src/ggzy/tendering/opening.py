@@ -19,13 +19,10 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
@@ -35,17 +32,16 @@ from django.db.models import F
 from ggzy import clock, ledger
 from ggzy.accounts.permissions import is_centre_staff
 from ggzy.bidkit.errors import BidkitError
-from ggzy.bidkit.package import read_package
 from ggzy.bidkit.release import verify_release
 from ggzy.core import fieldcrypt
 from ggzy.core.canonical import canonical_json
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.crypto import envelope as env
-from ggzy.crypto.errors import CommitmentMismatchError, CryptoError
+from ggzy.crypto.errors import CryptoError
 from ggzy.crypto.suites import PrivateKey
 from ggzy.projects.services import can_manage_tender
 from ggzy.registry.models import Membership, MembershipStatus
-from ggzy.tendering import keyshare
+from ggzy.tendering import keyshare, opener
 from ggzy.tendering.bids import _signing_key
 from ggzy.tendering.models import (
     Bid,
@@ -166,98 +162,30 @@ def sign_in(*, actor: Any, bid: Bid) -> BidOpening:
     return opening
 
 
-class _Hashing:
-    """A read-through stream that hashes what it reads (one pass over the stored envelope)."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data: bytes = self.stream.read(size)
-        self.digest.update(data)
-        return data
-
-    def finish(self) -> str:
-        while self.read(1024 * 1024):
-            pass
-        return self.digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class _Opened:
-    """The outcome of the consistency check for one bid, before it is recorded."""
-
-    consistency: str
-    detail: str
-    content_key: bytes
-    plaintext_sha256: str
-    price: dict[str, Any]
-
-
-def _plaintext_sink(length: int) -> BinaryIO:
-    """Memory for an ordinary bid; an anonymous temporary file for a large one."""
-    if length <= settings.GGZY_OPENING_MEMORY_BYTES:
-        return io.BytesIO()
-    return tempfile.TemporaryFile()
+def _check(result: opener.Opened) -> opener.Opened:
+    if result.error == opener.WRONG_KEY:
+        raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符")
+    if result.error == opener.UNWRAP_FAILED:
+        raise DomainError(ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥")
+    return result
 
 
 def _open_bid(
     bid: Bid, *, content_key: bytes | None = None, opening_key: PrivateKey | None = None
-) -> _Opened:
-    """The consistency check (投标文件一致性判断) in one pass over the stored file: the
-    ciphertext hash must equal the receipt's, every chunk must authenticate, the plaintext
-    hash must equal the signed commitment; then the price form is read from the package.
-
-    Touches no database (the custodians' batch runs it in worker threads). Give the bidder's
-    released ``content_key``, or the custodians' ``opening_key`` to unwrap it from the header.
-    Nothing is written to disk for an ordinary bid: the envelope at rest stays the one copy.
-    """
-    consistency, detail, plain_sha = Consistency.CONSISTENT, "", ""
-    out: BinaryIO | None = None
-    try:
-        with bid.envelope.open("rb") as stored:
-            reader = _Hashing(stored)
-            try:
-                header = env.read_header(reader)
-                if content_key is None:
-                    assert opening_key is not None
-                    try:
-                        content_key = env.unwrap_content_key(header, opening_key)
-                    except CryptoError as exc:
-                        raise DomainError(
-                            ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥"
-                        ) from exc
-                out = _plaintext_sink(header.plaintext_length)
-                result = env.open_envelope(reader, out, content_key, header=header)
-                plain_sha = result.digest.hex()
-            except CommitmentMismatchError:
-                consistency = Consistency.MISMATCH
-                detail = "解密结果与投标人签名的承诺摘要不一致"
-            except CryptoError as exc:
-                code = str(getattr(exc, "code", ""))
-                if code == "wrong_key":
-                    raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符") from exc
-                consistency, detail = Consistency.TAMPERED, f"密文校验失败：{code}"
-            envelope_sha = reader.finish()
-        if envelope_sha != bid.envelope_sha256:
-            consistency = Consistency.HASH_MISMATCH
-            detail = "存储的投标文件摘要与回执不一致"
-        if consistency != Consistency.CONSISTENT or out is None or content_key is None:
-            return _Opened(consistency, detail, b"", "", {})
-        price: dict[str, Any] = {}
-        try:
-            # the commitment already covers every byte of the package: no second digest pass
-            info = read_package(
-                Path(f"{bid.pk}.zip"), check_digests=False, sha256=plain_sha, fileobj=out
+) -> opener.Opened:
+    """The consistency check of one stored bid (``opener.open_stored``); a key that does not
+    fit is refused (``key_invalid``), nothing recorded."""
+    with bid.envelope.open("rb") as stored:
+        return _check(
+            opener.open_stored(
+                stored,
+                envelope_sha256=bid.envelope_sha256,
+                label=f"{bid.pk}.zip",
+                memory_limit=settings.GGZY_OPENING_MEMORY_BYTES,
+                content_key=content_key,
+                opening_key=opening_key,
             )
-            price = info.price_form.to_json()
-        except BidkitError as exc:
-            detail = f"投标文件包无法读取：{exc.message_zh}"
-        return _Opened(consistency, detail, bytes(content_key), plain_sha, price)
-    finally:
-        if out is not None:
-            out.close()
+        )
 
 
 def _key_context(opening: BidOpening) -> str:
@@ -296,7 +224,7 @@ _OPENED_FIELDS = (
 )
 
 
-def _apply_opened(opening: BidOpening, how: str, actor: Any, done: _Opened) -> None:
+def _apply_opened(opening: BidOpening, how: str, actor: Any, done: opener.Opened) -> None:
     """Set the decryption's fields on ``opening`` (the caller writes them) and record the
     ledger entry, inside the caller's transaction."""
     bid = opening.bid
@@ -349,7 +277,7 @@ def _write_opened(rows: list[BidOpening]) -> None:
         cursor.executemany(sql, params)
 
 
-def _record_opened(opening: BidOpening, how: str, actor: Any, done: _Opened) -> BidOpening:
+def _record_opened(opening: BidOpening, how: str, actor: Any, done: opener.Opened) -> BidOpening:
     """Record one decryption (and its ledger entry); a bid decrypted meanwhile is a conflict."""
     with transaction.atomic():
         _apply_opened(opening, how, actor, done)
@@ -427,11 +355,26 @@ def _custodian_open(opening: BidOpening, key: PrivateKey, actor: Any) -> BidOpen
     return _record_opened(opening, "custodians", actor, _open_bid(opening.bid, opening_key=key))
 
 
+def _open_all(rows: list[BidOpening], key: PrivateKey) -> Iterator[opener.Opened]:
+    """The file work of a batch, in order, on ``GGZY_OPENING_WORKERS`` threads: the hashing
+    (hashlib) and file reads release the GIL. (Worker processes were measured too: no faster
+    on two cores once results are pickled back, and they re-import the main module.)"""
+    workers = max(1, min(settings.GGZY_OPENING_WORKERS, len(rows)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_open_bid, r.bid, opening_key=key) for r in rows]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
 def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
     """Open every bid still undecrypted with the custodians' quorum key: the file work (read,
-    hash, decrypt, hash) runs on a small thread pool — hashing and file I/O release the GIL —
-    while the ledger entries are written here and the rows in bulk, in one transaction (so
-    the inline sequencer integrates their entries once, at the end)."""
+    hash, decrypt, hash) runs in parallel (``_open_all``) while the ledger entries are written
+    here and the rows in bulk, in one transaction (so the inline sequencer integrates their
+    entries once, at the end)."""
     _staff(actor)
     session = _session(tender, OpeningState.DECRYPTING)
     key = opening_private_key(tender)
@@ -444,16 +387,8 @@ def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
             .select_related("bid", "bid__bidder", "bid__tender")
             .order_by("bid__received_at")
         )
-        workers = max(1, min(settings.GGZY_OPENING_THREADS, len(pending)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_open_bid, row.bid, opening_key=key) for row in pending]
-            try:
-                for row, future in zip(pending, futures, strict=True):
-                    _apply_opened(row, "custodians", actor, future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        for row, done in zip(pending, _open_all(pending, key), strict=True):
+            _apply_opened(row, "custodians", actor, done)
         _write_opened(pending)
     return len(pending)
 
