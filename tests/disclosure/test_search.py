@@ -111,3 +111,91 @@ def test_like_wildcards_are_literal():
     publish(title="城区道路改造工程")
     assert _ids("%%%") == []
     assert _ids("道_改") == []
+
+
+def _days_ago(n: float) -> dt.datetime:
+    return clock.now() - dt.timedelta(days=n)
+
+
+def _all_pages(q: str, size: int) -> list[int]:
+    f = selectors.parse_filters({"q": q})
+    out: list[int] = []
+    for page in range(1, 20):
+        result = selectors.notice_search(f, page, size=size)
+        out += [n.pk for n in result.items]
+        if not result.has_next:
+            return out
+    raise AssertionError("has_next never ended")
+
+
+def test_rank_tiers_newest_first_within_each():
+    """Tiers: phrase in title, phrase in text, all terms in title, the rest; each newest first
+    — an older notice of a better tier always comes before a newer one of a worse tier."""
+    rest_new = publish(title="桥梁改造工程", body_html="<p>道路</p>", published_at=_days_ago(1))
+    terms_title_new = publish(title="道路与桥梁改造", published_at=_days_ago(2))
+    text_new = publish(title="市政工程", body_html="<p>城区道路改造</p>", published_at=_days_ago(3))
+    title_new = publish(title="城区道路改造一期", published_at=_days_ago(4))
+    title_old = publish(title="城区道路改造二期", published_at=_days_ago(40))
+    text_old = publish(
+        title="市政工程二", body_html="<p>道路改造工程</p>", published_at=_days_ago(41)
+    )
+    terms_title_old = publish(title="改造老旧道路", published_at=_days_ago(42))
+    rest_old = publish(title="道路养护", body_html="<p>改造</p>", published_at=_days_ago(43))
+    publish(title="城区道路养护", published_at=_days_ago(5))  # not every term: no match
+    expected = [
+        title_new.pk,
+        title_old.pk,
+        text_new.pk,
+        text_old.pk,
+        terms_title_new.pk,
+        terms_title_old.pk,
+        rest_new.pk,
+        rest_old.pk,
+    ]
+    assert _ids("道路 改造") == expected
+    # pages of 3 cut across tier boundaries: no gap, no repeat, the same order
+    assert _all_pages("道路 改造", size=3) == expected
+    # the same ranks on page 2 and later (read by id) as on page 1 (read directly)
+    assert _all_pages("道路 改造", size=1) == expected
+
+
+def test_one_long_term_title_first_then_text():
+    body_new = publish(title="市政工程", body_html="<p>黄河堤防加固</p>", published_at=_days_ago(1))
+    title_old = publish(title="黄河堤防加固工程", published_at=_days_ago(30))
+    body_old = publish(
+        title="水利工程", body_html="<p>黄河堤防加固</p>", published_at=_days_ago(60)
+    )
+    title_new = publish(title="黄河堤防加固二期", published_at=_days_ago(2))
+    assert _ids("黄河堤防加固") == [title_new.pk, title_old.pk, body_new.pk, body_old.pk]
+    assert _all_pages("黄河堤防加固", size=1) == [
+        title_new.pk,
+        title_old.pk,
+        body_new.pk,
+        body_old.pk,
+    ]
+    assert _ids("HEDI") == []
+    ascii_title = publish(title="HeDi 堤防", published_at=_days_ago(50))
+    ascii_body = publish(title="堤防", body_html="<p>hedi</p>", published_at=_days_ago(3))
+    assert _ids("hedi") == [ascii_title.pk, ascii_body.pk]  # title match case-insensitive
+
+
+def test_one_short_term_newest_first():
+    older_title = publish(title="路灯照明工程", published_at=_days_ago(10))
+    newer_body = publish(title="市政工程", body_html="<p>更换路灯</p>", published_at=_days_ago(1))
+    assert _ids("路灯") == [newer_body.pk, older_title.pk]
+
+
+def test_search_pages_stop_at_the_last_match():
+    for i in range(5):
+        publish(title=f"污水处理厂改造{i}", published_at=_days_ago(i + 1))
+    f = selectors.parse_filters({"q": "污水处理厂"})
+    first = selectors.notice_search(f, 1, size=2)
+    last = selectors.notice_search(f, 3, size=2)
+    beyond = selectors.notice_search(f, 4, size=2)
+    assert first.has_next
+    assert len(first.items) == 2
+    assert not last.has_next
+    assert len(last.items) == 1
+    assert beyond.items == []
+    assert not beyond.has_next
+    assert all(n.body_text is not None for n in last.items)  # rows, not bare ids

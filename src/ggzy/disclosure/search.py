@@ -5,16 +5,19 @@ PostgreSQL ``pg_trgm`` GIN on ``search_text``) so a phrase is found inside longe
 shorter terms (Chinese two-character words are common) fall back to ``LIKE`` over the
 candidates; a query of one short term is ordered newest first. Ranking otherwise: the whole
 query as one phrase in the title, then in the text, then all terms in the title, then the
-rest; newest first within a rank."""
+rest; newest first within a rank. Each rank is a separate ``LIMIT`` query read only as far
+as a page needs (``tiers``), so a common word never ranks every one of its matches."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 
 from ggzy.disclosure.models import Notice
 
@@ -50,12 +53,11 @@ def _fts_match(terms: tuple[str, ...]) -> str:
     return " AND ".join('"' + t.replace('"', "") + '"' for t in terms if len(t) >= 3)
 
 
-def apply(qs: QuerySet[Notice], query: Query) -> QuerySet[Notice]:
-    """Filter ``qs`` to notices containing every term, annotated and ordered by rank."""
+def matching(qs: QuerySet[Notice], query: Query) -> QuerySet[Notice]:
+    """``qs`` filtered to notices containing every term (no order, no rank)."""
     if not query:
         return qs
-    long_terms = tuple(t for t in query.terms if len(t) >= 3)
-    if connection.vendor == "sqlite" and long_terms:
+    if connection.vendor == "sqlite" and any(len(t) >= 3 for t in query.terms):
         qs = qs.extra(
             where=[
                 '"disclosure_notice"."id" IN (SELECT rowid FROM disclosure_notice_fts '
@@ -66,30 +68,63 @@ def apply(qs: QuerySet[Notice], query: Query) -> QuerySet[Notice]:
     for term in query.terms:
         # PostgreSQL: LIKE '%term%' on search_text is answered by the pg_trgm GIN index
         qs = qs.filter(search_text__contains=term)
-    if not long_terms and len(query.terms) == 1:
-        # no index can narrow a one- or two-character term: newest first, so the scan of the
-        # date index stops at the first page of matches instead of ranking every match
-        return qs.annotate(rank=Value(3, output_field=IntegerField())).order_by(
-            "-published_at", "-id"
-        )
+    return qs
+
+
+def tiers(qs: QuerySet[Notice], query: Query) -> Iterator[QuerySet[Notice]]:
+    """The matches of ``query`` in ``qs`` as disjoint rank tiers, best first, each ordered
+    newest first: (0) the whole query as one phrase in the title, (1) the phrase in the text,
+    (2) every term in the title, (3) the rest. A page is filled from tier 0 down with
+    ``LIMIT``, so a common word never ranks every match: tier 0 is answered by walking the
+    date index (a common phrase) or from the title's trigram index (PostgreSQL
+    ``lower(title) gin_trgm_ops``, migration 0003; a rare one), and later tiers are built and
+    read only when earlier ones run out. Ranks 2 and 3 (only for several terms whose phrase
+    does not fill the page) are one query ranked as before.
+
+    A query of one short term (1–2 characters: no trigram can narrow it) is one tier,
+    newest first, so the scan of the date index stops at the first page of matches."""
+    order = ("-published_at", "-id")
+    if not query or (len(query.terms) == 1 and len(query.terms[0]) < 3):
+        yield matching(qs, query).order_by(*order)
+        return
     phrase = query.phrase
-    rank = Case(
-        When(title__icontains=phrase, then=Value(0)),
-        When(search_text__contains=phrase, then=Value(1)),
-        When(_all_in_title(query), then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    return qs.annotate(rank=rank).order_by("rank", "-published_at", "-id")
-
-
-def _all_in_title(query: Query) -> object:
-    from django.db.models import Q
-
-    cond = Q()
+    titled = qs.alias(title_lower=Lower("title"))
+    in_title = Q(title_lower__contains=phrase)
+    # Tier 0 is the title condition alone: a title holding the phrase holds every term, and
+    # a second LIKE on search_text would make the planner multiply the two selectivities and
+    # rank the whole window through a three-index BitmapAnd instead of walking the date index.
+    yield titled.filter(in_title).order_by(*order)
+    matches = matching(titled, query)
+    if len(query.terms) == 1:
+        # the phrase is the term, which every match has in its text: tiers 2 and 3 are empty
+        yield matches.exclude(in_title).order_by(*order)
+        return
+    in_text = Q(search_text__contains=phrase)
+    yield matches.filter(~in_title & in_text).order_by(*order)
+    all_in_title = Q()
     for term in query.terms:
-        cond &= Q(title__icontains=term)
-    return cond
+        all_in_title &= Q(title_lower__contains=term)
+    # tiers 2 and 3 in one query: read only when the phrase does not fill the page, and two
+    # separate LIMIT queries would each be planned against an all-time bitmap of the terms
+    rest_rank = Case(
+        When(all_in_title, then=Value(2)), default=Value(3), output_field=IntegerField()
+    )
+    yield (
+        matches.filter(~in_title & ~in_text)
+        .annotate(rest_rank=rest_rank)
+        .order_by("rest_rank", *order)
+    )
+
+
+def ranked(qs: QuerySet[Notice], query: Query, limit: int) -> list[Notice]:
+    """Up to ``limit`` matches in rank order (tier, then newest first), reading each tier only
+    as far as the page needs: one ``LIMIT`` query when the best tier fills the page."""
+    rows: list[Notice] = []
+    for tier in tiers(qs, query):
+        rows += tier[: limit - len(rows)]
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def highlight(text: str, query: Query, *, width: int = 80, whole: bool = False) -> str:
