@@ -8,32 +8,18 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from tests.factories import make_org, signup
-from tests.tendering.helpers import Submitter, package
+from tests.tendering.helpers import Bidder, package, third_bidder
 
 from ggzy import clock
-from ggzy.crypto.suites import INTL
 from ggzy.disclosure import reminders
 from ggzy.disclosure.models import Notice, Reminder, ReminderKind, Stage
-from ggzy.registry import services as registry
 from ggzy.tendering import opening, services
 
 pytestmark = pytest.mark.django_db
 
 
-class Bidder(Submitter):
-    def release(self):
-        return opening.bid_key_release(actor=self.user, bid=self.bid, statement=self.statement())
-
-
 def _third(tw):
-    user = signup("bidder3", "张三")
-    org = make_org(user, ["bidder"], "会宁建设集团有限公司")
-    signing = INTL.generate_signing_key()
-    registry.entity_key_register(
-        actor=user, purpose="sign", public_key=signing.public_key.to_text(), organization=org
-    )
-    return Bidder(tw, user, org, signing)
+    return third_bidder(tw)
 
 
 def _public_text(client, tw) -> str:

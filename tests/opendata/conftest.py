@@ -11,33 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.factories import make_org, signup
+from tests.tendering import helpers
 from tests.tendering.conftest import tw  # noqa: F401  # the published-ready tender fixture
-from tests.tendering.helpers import Submitter, package
+from tests.tendering.helpers import Bidder, package
 
 from ggzy import clock
-from ggzy.crypto.suites import INTL
 from ggzy.ledger.sequencer import integrate_all_logged
-from ggzy.registry import services as registry
 from ggzy.tendering import opening, services
 
 OCDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "ocds-1.1.5"
 SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
 
 
-class Bidder(Submitter):
-    def release(self) -> Any:
-        return opening.bid_key_release(actor=self.user, bid=self.bid, statement=self.statement())
-
-
 def third_bidder(tender_world: Any, name: str = "bidder3") -> Bidder:
-    user = signup(name, "张三")
-    org = make_org(user, ["bidder"], f"会宁{name}建设集团有限公司")
-    signing = INTL.generate_signing_key()
-    registry.entity_key_register(
-        actor=user, purpose="sign", public_key=signing.public_key.to_text(), organization=org
-    )
-    return Bidder(tender_world, user, org, signing)
+    return helpers.third_bidder(tender_world, name, f"会宁{name}建设集团有限公司")
 
 
 @dataclass

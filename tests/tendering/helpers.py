@@ -87,3 +87,27 @@ class Submitter:
             signing_key=self.signing,
             released_at=clock.now(),
         )
+
+
+class Bidder(Submitter):
+    """A submitter that releases its own content key at the opening (bidkit release-key)."""
+
+    def release(self) -> Any:
+        from ggzy.tendering import opening
+
+        return opening.bid_key_release(actor=self.user, bid=self.bid, statement=self.statement())
+
+
+def third_bidder(tw: Any, username: str = "bidder3", name: str = "会宁建设集团有限公司") -> Bidder:
+    """One more bidder organisation with a registered signing key (openings need three)."""
+    from tests.factories import make_org, signup
+
+    from ggzy.registry import services as registry
+
+    user = signup(username, "张三")
+    org = make_org(user, ["bidder"], name)
+    signing = INTL.generate_signing_key()
+    registry.entity_key_register(
+        actor=user, purpose="sign", public_key=signing.public_key.to_text(), organization=org
+    )
+    return Bidder(tw, user, org, signing)

@@ -7,33 +7,19 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from tests.factories import make_org, signup
-from tests.tendering.helpers import Submitter, package
+from tests.tendering.helpers import Bidder, package, third_bidder
 
 from ggzy import clock
 from ggzy.core.errors import DomainError, ErrorCode
-from ggzy.crypto.suites import INTL
 from ggzy.ledger.models import Entry
-from ggzy.registry import services as registry
 from ggzy.tendering import bids, keyshare, opening
 from ggzy.tendering.models import Consistency, CustodianShare, TenderStatus
 
 pytestmark = pytest.mark.django_db
 
 
-class Bidder(Submitter):
-    def release(self):
-        return opening.bid_key_release(actor=self.user, bid=self.bid, statement=self.statement())
-
-
 def _third(tw):
-    user = signup("bidder3", "张三")
-    org = make_org(user, ["bidder"], "会宁建设集团有限公司")
-    signing = INTL.generate_signing_key()
-    registry.entity_key_register(
-        actor=user, purpose="sign", public_key=signing.public_key.to_text(), organization=org
-    )
-    return Bidder(tw, user, org, signing)
+    return third_bidder(tw)
 
 
 def _release_shares(tw, tender, roles):
