@@ -64,9 +64,28 @@ class _Hashing:
         return self.digest.hexdigest()
 
 
-def _sink(length: int, memory_limit: int) -> BinaryIO:
+class _Chunks:
+    """A write-only sink keeping the decrypted chunks as they come (no growing buffer: a
+    BytesIO re-allocates and copies as it grows, which cost as much as a SHA-256 pass)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(data)
+        return len(data)
+
+    def readable(self) -> BinaryIO:
+        """The whole plaintext as a seekable file (one join; BytesIO shares the bytes)."""
+        return io.BytesIO(b"".join(self.parts))
+
+    def close(self) -> None:
+        self.parts.clear()
+
+
+def _sink(length: int, memory_limit: int) -> Any:
     if length <= memory_limit:
-        return io.BytesIO()
+        return _Chunks()
     return tempfile.TemporaryFile()
 
 
@@ -82,7 +101,7 @@ def open_stored(
     """Check one envelope read from ``stored``: give the bidder's released ``content_key``,
     or the custodians' ``opening_key`` to unwrap it from the header."""
     consistency, detail, plain_sha = CONSISTENT, "", ""
-    out: BinaryIO | None = None
+    out: Any = None
     try:
         reader = _Hashing(stored)
         try:
@@ -111,7 +130,8 @@ def open_stored(
         price: dict[str, Any] = {}
         try:
             # the commitment already covers every byte of the package: no second digest pass
-            info = read_package(Path(label), check_digests=False, sha256=plain_sha, fileobj=out)
+            package = out.readable() if isinstance(out, _Chunks) else out
+            info = read_package(Path(label), check_digests=False, sha256=plain_sha, fileobj=package)
             price = info.price_form.to_json()
         except BidkitError as exc:
             detail = f"投标文件包无法读取：{exc.message_zh}"
