@@ -94,6 +94,7 @@ def protected_list(actor: Any, req: DrawRequest) -> list[dict[str, Any]]:
                 "employer": e.employer_name,
                 "venue": venue,
                 "status": inv.status if inv else "",
+                "status_label": inv.get_status_display() if inv else "",
                 "checked_in": bool(inv and inv.checked_in_at),
             }
         )
