@@ -30,3 +30,9 @@ def frozen(at: dt.datetime) -> Iterator[None]:
         yield
     finally:
         _frozen = previous
+
+
+def plausible(value: dt.date) -> bool:
+    """Whether a date or time taken from a request is in the range the platform deals in
+    (1990–2199): far dates overflow the arithmetic and the databases' time types."""
+    return 1990 <= value.year <= 2199

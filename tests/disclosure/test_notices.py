@@ -3,6 +3,7 @@ XSS, the project history and catalogue status, staff alerts, the API."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -116,6 +117,16 @@ def test_bad_input_gives_4xx_not_500():
     assert client.get("/notices/999999/").status_code == 404
     assert client.get("/notices/projects/NOPE/").status_code == 404
     assert client.get("/feeds/notices.atom", {"region": "x"}).status_code == 400
+    # far dates and crafted cursors overflow date arithmetic / integer columns: refused
+    for params in ({"to": "9999-12-31"}, {"from": "0001-01-01"}):
+        assert client.get("/notices/", params).status_code == 400
+        r = client.get("/api/v1/disclosure/notices", {"date_" + k: v for k, v in params.items()})
+        assert r.status_code == 400, r.content
+    for raw in ("2026-01-01T00:00:00+00:00|99999999999999999999999", "0001-01-01T00:00:00+05:00|1"):
+        crafted = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        r = client.get("/api/v1/disclosure/notices", {"cursor": crafted})
+        assert (r.status_code, r.json()["code"]) == (400, "cursor_invalid")
+        assert client.get("/notices/", {"cursor": crafted}).status_code == 400
 
 
 def test_filters_trade_type_region_and_dates():

@@ -76,9 +76,20 @@ def test_email_double_opt_in_push_and_unsubscribe(smtp, django_capture_on_commit
         services.subscription_unsubscribe(token=token)
     assert err.value.code == ErrorCode.SUBSCRIPTION_TOKEN_INVALID
 
+    publish(title="道路改造四标段")  # queued before the unsubscription, sent after it
+    assert delivery.outbox_process() == 1
     assert client.post(f"/subscriptions/unsubscribe/{unsub}/").status_code == 200
     sub.refresh_from_db()
     assert sub.status == SubscriptionStatus.CANCELLED
+    delivery.deliveries_send()
+    dropped = Delivery.objects.get(notice__title="道路改造四标段")
+    assert dropped.status == DeliveryStatus.FAILED
+    assert (
+        Entry.objects.filter(
+            event_type="disclosure:delivery:failed", payload__reason="unsubscribed"
+        ).count()
+        == 1
+    )
     publish(title="道路改造三标段")
     assert delivery.outbox_process() == 0
     assert len(smtp.messages()) == 2

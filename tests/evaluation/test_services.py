@@ -248,6 +248,14 @@ def test_lowest_evaluated_price_method(opened):
     )
     with pytest.raises(DomainError):  # only the chair enters adjustments
         services.review_adjust(actor=members[1].user, review=cheapest, adjustments=[])
+    for amount in ("1e30", "NaN", "abc"):  # refused with a code, never a decimal error
+        with pytest.raises(DomainError) as err:
+            services.review_adjust(
+                actor=members[0].user,
+                review=cheapest,
+                adjustments=[{"reason": "x", "amount": amount}],
+            )
+        assert err.value.code == ErrorCode.VALIDATION
     for i, m in enumerate(members):
         for r in reviews.values():
             fail = r.price == Decimal("29100000.50") and i < 3  # 3 of 5 fail it on P2

@@ -190,6 +190,8 @@ def test_table_export_csv_and_errors(tw, client):
     assert (r.status_code, r.json()["code"]) == (400, "validation_error")
     r = client.get("/api/v1/opendata/tables/502?since=yesterday")
     assert (r.status_code, r.json()["code"]) == (400, "validation_error")
+    r = client.get("/api/v1/opendata/tables/502?since=0001-01-01T00:00:00%2B08:00")
+    assert (r.status_code, r.json()["code"]) == (400, "validation_error")  # not an overflow 500
     r = client.get("/api/v1/opendata/tables")
     assert [t["code"] for t in r.json()["tables"]][:3] == ["500", "501", "502"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from tests.factories import login_session
+from tests.factories import login_session, uscc
 
 from ggzy.ledger.models import Entry
 from ggzy.tendering.models import Deposit
@@ -60,7 +60,8 @@ def test_staff_records_a_deposit_and_the_bidder_sees_it(live_server: Any, tw: An
         (_form(tw, amount="99999"), "保证金金额应为 100000.00 元"),
         (_form(tw, payer_account_name="别的公司"), "付款账户名称应与投标人名称一致"),
         (_form(tw, is_basic_account=""), "基本账户"),
-        (_form(tw, bidder="91620400MA00000000"), "entity_not_found"),
+        (_form(tw, bidder="91620400MA00000000"), "uscc_invalid"),  # check character wrong
+        (_form(tw, bidder=uscc("620402")), "entity_not_found"),  # valid, not registered
         (_form(tw, amount="十万"), "id_amount"),
     ]:
         r = _post(staff, base, path, bad)

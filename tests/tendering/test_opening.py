@@ -159,3 +159,25 @@ def test_opened_package_is_decrypted_again_from_the_envelope(tw, tmp_path, setti
     with pytest.raises(DomainError) as err, opening.opened_package(flagged):
         pass
     assert err.value.code == ErrorCode.TENDER_STATE
+
+
+def test_a_wrapped_key_the_quorum_cannot_open_is_recorded_not_refused(tw, tmp_path):
+    """A bid whose header the opening key cannot unwrap is a damaged bid: recorded as such,
+    so one bad file cannot stall the custodians' opening of all the others."""
+    from ggzy.crypto.suites import INTL as suite
+    from ggzy.tendering import opener
+
+    tw.publish()
+    a = Bidder(tw, tw.world.bidder, tw.world.bidder_org, tw.bidder_signing)
+    a.submit(package(tmp_path, "a", "28800000.00"))
+    with a.bid.envelope.open("rb") as stored:
+        done = opener.open_stored(
+            stored,
+            envelope_sha256=a.bid.envelope_sha256,
+            label="a.zip",
+            memory_limit=1 << 20,
+            opening_key=suite.generate_wrapping_key(),  # not the key the bid was sealed to
+        )
+    assert done.error == ""
+    assert done.consistency == Consistency.TAMPERED
+    assert not done.content_key

@@ -183,9 +183,21 @@ def deliveries_send(*, limit: int = BATCH, base: dt.timedelta = BACKOFF_BASE) ->
     )
     for delivery in due:
         if delivery.subscription.status != SubscriptionStatus.ACTIVE:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.FAILED, last_error="订阅已退订"
-            )
+            with transaction.atomic():
+                if Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+                    status=DeliveryStatus.FAILED, last_error="订阅已退订"
+                ):
+                    ledger.record(
+                        "disclosure:delivery:failed",
+                        delivery,
+                        "system:disclosure",
+                        {
+                            "notice": delivery.notice_id,
+                            "subscription": str(delivery.subscription_id),
+                            "channel": delivery.subscription.channel,
+                            "reason": "unsubscribed",
+                        },
+                    )
             continue
         started = time.perf_counter()
         if delivery.subscription.channel == Channel.EMAIL:
@@ -210,14 +222,14 @@ def deliveries_send(*, limit: int = BATCH, base: dt.timedelta = BACKOFF_BASE) ->
                 status = DeliveryStatus.FAILED
             else:
                 status = DeliveryStatus.PENDING
-            Delivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+            changed = Delivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
                 status=status,
                 attempts=F("attempts") + 1,
                 next_attempt_at=at + backoff(attempts, base),
                 sent_at=at if outcome.ok else None,
                 last_error=outcome.error,
             )
-            if status != DeliveryStatus.PENDING:
+            if changed and status != DeliveryStatus.PENDING:  # only the outcome that took effect
                 ledger.record(
                     f"disclosure:delivery:{status}",
                     delivery,

@@ -58,10 +58,14 @@ def _date(value: str | None, name: str, errors: dict[str, str]) -> dt.date | Non
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         errors[name] = "日期格式应为 YYYY-MM-DD"
         return None
+    if not clock.plausible(day):
+        errors[name] = "日期超出范围（1990–2199 年）"
+        return None
+    return day
 
 
 def parse_filters(params: Any) -> Filters:
@@ -117,9 +121,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         ts, pk = raw.split("|")
         when = dt.datetime.fromisoformat(ts)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, int(pk)
+        number = int(pk)
+        if when.tzinfo is None or not clock.plausible(when) or not 0 < number < 2**63:
+            raise ValueError("out of range")
+        return when, number
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise DomainError(ErrorCode.CURSOR_INVALID, field="cursor") from exc
 

@@ -414,9 +414,7 @@ def answer_objection(request: HttpRequest, objection_id: int, body: AnswerIn) ->
 @router.post("/sessions/{session_id}/award", summary="定标并发出中标通知书")
 def award_(request: HttpRequest, session_id: int) -> dict[str, Any]:
     user = request_user(request)
-    s = award.award_issue(
-        actor=user, session=_session(request, session_id), base_url=request.build_absolute_uri("/")
-    )
+    s = award.award_issue(actor=user, session=_session(request, session_id))
     return session_out(s, user)
 
 

@@ -148,7 +148,9 @@ def objection_answer(
 
 
 def verify_url(content_sha256: str, base_url: str | None = None) -> str:
-    base = (base_url or f"https://{settings.GGZY_PLATFORM_NAME}").rstrip("/")
+    """The QR code's link. ``base_url`` is for tests only: a signed notice must not take its
+    address from a request's Host header, so callers leave it to GGZY_PUBLIC_URL."""
+    base = (base_url or settings.GGZY_PUBLIC_URL).rstrip("/")
     return f"{base}/ledger/verify/?{urlencode({'sha256': content_sha256})}"
 
 

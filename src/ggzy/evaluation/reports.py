@@ -30,6 +30,9 @@ def report_sign(
     dissent = (dissent or "").strip()[:5000]
     now = clock.now()
     with transaction.atomic():
+        # signatures serialise on the session row, so the last signer always sees the others
+        # and locks the report (two last signers at once would each miss the other)
+        EvaluationSession.objects.select_for_update().filter(pk=session.pk).first()
         if (
             CommitteeMember.objects.filter(pk=me.pk, signed_at__isnull=True).update(
                 signed_at=now, signed_sha256=report_sha256, dissent=dissent

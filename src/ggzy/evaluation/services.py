@@ -159,6 +159,8 @@ def evaluation_start(
     ceiling = tender.section.max_price
     now = clock.now()
     with transaction.atomic():
+        # the tender row is the lock two concurrent starts meet at (OneToOne on the session)
+        Tender.objects.select_for_update().filter(pk=tender.pk).first()
         if EvaluationSession.objects.filter(tender=tender).exists():
             raise DomainError(ErrorCode.CONFLICT, "该招标已开始评标")
         session = EvaluationSession.objects.create(
@@ -506,6 +508,8 @@ def review_adjust(*, actor: Any, review: BidReview, adjustments: list[dict[str, 
         reason = str(a.get("reason") or "").strip()
         if not amount.is_finite() or not reason:
             raise DomainError(ErrorCode.VALIDATION, "调整须有金额和理由", field=f"adjustments.{i}")
+        if abs(amount) >= Decimal("1e15"):
+            raise DomainError(ErrorCode.VALIDATION, "调整金额超出范围", field=f"adjustments.{i}")
         clean.append({"reason": reason[:500], "amount": str(price.q2(amount))})
     with transaction.atomic():
         BidReview.objects.filter(pk=review.pk).update(adjustments=clean)

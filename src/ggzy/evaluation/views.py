@@ -202,7 +202,7 @@ def _act(request: HttpRequest, session: EvaluationSession, action: str) -> str: 
         award.objection_answer(actor=u, objection=o, answer=p.get("answer", ""))
         return _("已答复异议")
     if action == "award":
-        award.award_issue(actor=u, session=session, base_url=request.build_absolute_uri("/"))
+        award.award_issue(actor=u, session=session)
         return _("已定标，通知书已发出")
     raise DomainError(ErrorCode.NOT_FOUND, "未知操作")
 

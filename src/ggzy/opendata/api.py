@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 
+from ggzy import clock
 from ggzy.accounts.permissions import Perm, require
 from ggzy.core.auth import request_user
 from ggzy.core.errors import DomainError, ErrorCode
@@ -101,6 +102,8 @@ def _since(raw: str) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(raw)
     except ValueError as exc:
         raise DomainError(ErrorCode.VALIDATION, "since 应为 ISO 8601 时间", field="since") from exc
+    if not clock.plausible(value):
+        raise DomainError(ErrorCode.VALIDATION, "since 超出范围（1990–2199 年）", field="since")
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
@@ -165,8 +168,12 @@ def dump_file(request: HttpRequest, day: str, name: str) -> FileResponse:
     if dump is None or name not in files:
         raise DomainError(ErrorCode.OPENDATA_DUMP_NOT_FOUND)
     stored = getattr(dump, files[name])
+    try:
+        handle = default_storage.open(stored, "rb")
+    except FileNotFoundError as exc:  # recorded but gone from storage
+        raise DomainError(ErrorCode.OPENDATA_DUMP_NOT_FOUND) from exc
     response = FileResponse(
-        default_storage.open(stored, "rb"),
+        handle,
         content_type="application/gzip" if name.endswith(".gz") else "application/json",
         as_attachment=True,
         filename=f"ggzy-opendata-{date}-{name}",

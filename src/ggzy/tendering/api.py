@@ -16,10 +16,9 @@ from pydantic import Field
 from ggzy.core.auth import request_user
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects.models import Section
-from ggzy.projects.selectors import sees_everything
 from ggzy.registry import selectors as registry
 from ggzy.tendering import bids, opening, selectors, services
-from ggzy.tendering.models import BidUpload, CustodianShare, Deposit, DocumentKind, Tender
+from ggzy.tendering.models import BidUpload, CustodianShare, DocumentKind, Tender
 
 router = Router(tags=["tendering 招标投标"])
 
@@ -354,15 +353,7 @@ class DepositOut(Schema):
 )
 def deposit_list(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
     """Who paid reveals who bids: centre staff and regulators only, at any stage."""
-    actor = request_user(request)
-    tender = _tender(tender_id)
-    if not sees_everything(actor):
-        if not getattr(actor, "is_authenticated", False):
-            raise DomainError(ErrorCode.NOT_AUTHENTICATED)
-        raise DomainError(
-            ErrorCode.PERMISSION_DENIED, "只有交易中心工作人员和监管部门可以查看保证金到账情况"
-        )
-    rows = Deposit.objects.filter(tender=tender).select_related("bidder").order_by("paid_at", "pk")
+    rows = selectors.deposits_for(request_user(request), _tender(tender_id))
     return [
         {
             "id": d.pk,

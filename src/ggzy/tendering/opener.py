@@ -28,10 +28,9 @@ MISMATCH = "commitment_mismatch"
 TAMPERED = "tampered"
 HASH_MISMATCH = "receipt_mismatch"
 
-# ``Opened.error``: a key that does not open this envelope is the caller's mistake, not a
-# property of the bid — the caller refuses it instead of recording anything
+# ``Opened.error``: a released content key that does not open this envelope is the bidder's
+# mistake, not a property of the bid — the caller refuses it instead of recording anything
 WRONG_KEY = "wrong_key"
-UNWRAP_FAILED = "unwrap_failed"
 
 
 @dataclass(frozen=True)
@@ -112,10 +111,15 @@ def open_stored(
                 try:
                     content_key = env.unwrap_content_key(header, opening_key)
                 except CryptoError:
-                    return Opened("", "", b"", "", {}, error=UNWRAP_FAILED)
-            out = _sink(header.plaintext_length, memory_limit)
-            result = env.open_envelope(reader, out, content_key, header=header)
-            plain_sha = result.digest.hex()
+                    # the quorum key was checked against the tender's announced public key
+                    # when it was recovered: a wrapped key it cannot open is a damaged bid,
+                    # recorded as such (not a refusal that would stall the whole opening)
+                    consistency = TAMPERED
+                    detail = "开标私钥无法解开该投标文件的内容密钥（文件头已损坏）"
+            if content_key is not None:
+                out = _sink(header.plaintext_length, memory_limit)
+                result = env.open_envelope(reader, out, content_key, header=header)
+                plain_sha = result.digest.hex()
         except CommitmentMismatchError:
             consistency, detail = MISMATCH, "解密结果与投标人签名的承诺摘要不一致"
         except CryptoError as exc:

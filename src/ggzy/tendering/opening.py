@@ -165,8 +165,6 @@ def sign_in(*, actor: Any, bid: Bid) -> BidOpening:
 def _check(result: opener.Opened) -> opener.Opened:
     if result.error == opener.WRONG_KEY:
         raise DomainError(ErrorCode.KEY_INVALID, "解密密钥与该投标文件不符")
-    if result.error == opener.UNWRAP_FAILED:
-        raise DomainError(ErrorCode.KEY_INVALID, "开标私钥无法解开该投标文件的内容密钥")
     return result
 
 

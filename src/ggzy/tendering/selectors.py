@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import QuerySet
+
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects.services import can_manage_tender
 from ggzy.registry.models import Membership, MembershipStatus, Organization, Role
-from ggzy.tendering.models import Bid, Tender, TenderStatus
+from ggzy.tendering.models import Bid, Deposit, Tender, TenderStatus
 
 
 def tender_visible(tender: Tender, user: Any) -> Tender:
@@ -49,3 +51,17 @@ def own_bid(user: Any, bid_id: uuid.UUID) -> Bid:
     ):
         raise DomainError(ErrorCode.NOT_FOUND, "投标文件不存在")
     return bid
+
+
+def deposits_for(actor: Any, tender: Tender) -> QuerySet[Deposit]:
+    """投标保证金 received for ``tender``. Who paid reveals who bids: only centre staff and
+    regulators may read the list, at any stage (never the tenderer or other bidders)."""
+    from ggzy.projects.selectors import sees_everything
+
+    if not sees_everything(actor):
+        if not getattr(actor, "is_authenticated", False):
+            raise DomainError(ErrorCode.NOT_AUTHENTICATED)
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED, "只有交易中心工作人员和监管部门可以查看保证金到账情况"
+        )
+    return Deposit.objects.filter(tender=tender).select_related("bidder").order_by("paid_at", "pk")

@@ -21,7 +21,7 @@ from ggzy.accounts.permissions import Perm, has_perm
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects import selectors as projects
 from ggzy.projects.services import can_manage_tender
-from ggzy.registry.models import Organization
+from ggzy.registry import selectors as registry
 from ggzy.tendering import bids, selectors, services
 from ggzy.tendering.forms_manage import (
     BEIJING,
@@ -35,7 +35,6 @@ from ggzy.tendering.forms_manage import (
 )
 from ggzy.tendering.models import (
     CustodianShare,
-    Deposit,
     Objection,
     ObjectionStatus,
     Tender,
@@ -394,22 +393,15 @@ def custody_release(request: HttpRequest, tender_id: int, role: str) -> HttpResp
 
 
 def _deposit_reader(request: HttpRequest, tender_id: int) -> Tender:
-    """Who paid a deposit reveals who bids: before the opening only the centre and the
-    regulators may see the list (never the tenderer or other bidders)."""
     tender = selectors.tender_visible(_load(tender_id), request.user)
-    if not projects.sees_everything(request.user):
-        raise DomainError(
-            ErrorCode.PERMISSION_DENIED, "只有交易中心工作人员和监管部门可以查看保证金到账情况"
-        )
+    selectors.deposits_for(request.user, tender)  # refuses everyone but staff and regulators
     return tender
 
 
 def _deposits_page(
     request: HttpRequest, tender: Tender, form: DepositForm | None, status: int = 200
 ) -> HttpResponse:
-    rows = list(
-        Deposit.objects.filter(tender=tender).select_related("bidder").order_by("paid_at", "pk")
-    )
+    rows = list(selectors.deposits_for(request.user, tender))
     return render(
         request,
         "tendering/manage/deposits.html",
@@ -441,9 +433,7 @@ def deposits(request: HttpRequest, tender_id: int) -> HttpResponse:
         return _deposits_page(request, tender, form, 400)
     data = form.cleaned_data
     try:
-        bidder = Organization.objects.filter(uscc=data["bidder"].upper()).first()
-        if bidder is None:
-            raise DomainError(ErrorCode.ENTITY_NOT_FOUND, field="bidder")
+        bidder = registry.organization_get(data["bidder"])
         bids.deposit_record(
             actor=request.user,
             tender=tender,
