@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from ggzy.accounts.api import router as accounts_router
+from ggzy.contracts.api import router as contracts_router
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.disclosure.api import router as disclosure_router
 from ggzy.evaluation.api import router as evaluation_router
@@ -73,6 +74,7 @@ api.add_router("/rules", rules_router)
 api.add_router("/tendering", tendering_router)
 api.add_router("/experts", experts_router)
 api.add_router("/evaluation", evaluation_router)
+api.add_router("/contracts", contracts_router)
 api.add_router("/disclosure", disclosure_router)
 api.add_router("/opendata", opendata_router)
 api.add_router("/feed", feed_router)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ggzy.tendering",
     "ggzy.experts",
     "ggzy.evaluation",
+    "ggzy.contracts",
     "ggzy.disclosure",
     "ggzy.opendata",
     "ggzy.web",

@@ -76,6 +76,7 @@ urlpatterns = [
     path("tendering/", include("ggzy.tendering.urls")),
     path("experts/", include("ggzy.experts.urls")),
     path("evaluation/", include("ggzy.evaluation.urls")),
+    path("contracts/", include("ggzy.contracts.urls")),
     path("opendata/", include("ggzy.opendata.urls")),
     path("", include("ggzy.disclosure.urls")),
     path("", include(web_patterns)),

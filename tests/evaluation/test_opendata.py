@@ -73,8 +73,8 @@ def test_evaluation_registers_its_plugins():
     assert {s.name: s.build.__module__ for s in plugins.release_stages()}["award"] == (
         "ggzy.evaluation.opendata"
     )
-    # the contract stays the open-data hook (no contracts app yet)
-    assert plugins.table_exporters()["512"].rows.__module__ == "ggzy.opendata.works"
+    # the contract table is the contracts app's (it replaced the open-data hook)
+    assert plugins.table_exporters()["512"].rows.__module__ == "ggzy.contracts.opendata"
     events = plugins.feed_events()
     assert events["evaluation:publicity:started"].tables == ("510", "511")
     assert events["evaluation:award:issued"].tables == ("508", "513")

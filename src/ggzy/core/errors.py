@@ -126,6 +126,16 @@ class ErrorCode(StrEnum):
     OPENDATA_DUMP_NOT_FOUND = "opendata_dump_not_found"
     OPENDATA_DUMP_DAY_OPEN = "opendata_dump_day_open"
     # end opendata
+    # contracts (only the contracts app edits between these markers)
+    CONTRACT_NOT_FOUND = "contract_not_found"
+    CONTRACT_NOT_AWARDED = "contract_not_awarded"
+    CONTRACT_EXISTS = "contract_exists"
+    CONTRACT_STATE = "contract_state"
+    CONTRACT_PRICE_INVALID = "contract_price_invalid"
+    CONTRACT_PRICE_REASON_REQUIRED = "contract_price_reason_required"
+    CONTRACT_SIGN_DATE_INVALID = "contract_sign_date_invalid"
+    CONTRACT_FILE_MISSING = "contract_file_missing"
+    # end contracts
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -240,6 +250,18 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.OPENDATA_DUMP_NOT_FOUND: "未找到该日期的数据包",
     ErrorCode.OPENDATA_DUMP_DAY_OPEN: "该日尚未结束，不能生成当日数据包",
     # end opendata
+    # contracts
+    ErrorCode.CONTRACT_NOT_FOUND: "未找到该合同，或您无权查看",
+    ErrorCode.CONTRACT_NOT_AWARDED: "尚未发出中标通知书，不能订立合同",
+    ErrorCode.CONTRACT_EXISTS: "该标段（包）已登记合同，如需变更请提交合同更正",
+    ErrorCode.CONTRACT_STATE: "合同当前状态不允许此操作",
+    ErrorCode.CONTRACT_PRICE_INVALID: "合同金额应为大于 0、最多 14 位整数和 6 位小数的数字",
+    ErrorCode.CONTRACT_PRICE_REASON_REQUIRED: (
+        "合同金额与中标价不一致，须书面说明理由（招标投标法第四十六条：不得订立背离合同实质性内容的协议）"
+    ),
+    ErrorCode.CONTRACT_SIGN_DATE_INVALID: "合同签订日期不能早于定标日期，也不能晚于今天",
+    ErrorCode.CONTRACT_FILE_MISSING: "请先上传已签署的合同文件",
+    # end contracts
 }
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -312,6 +334,13 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.OPENDATA_DUMP_NOT_FOUND: 404,
     ErrorCode.OPENDATA_DUMP_DAY_OPEN: 409,
     # end opendata
+    # contracts
+    ErrorCode.CONTRACT_NOT_FOUND: 404,
+    ErrorCode.CONTRACT_NOT_AWARDED: 409,
+    ErrorCode.CONTRACT_EXISTS: 409,
+    ErrorCode.CONTRACT_STATE: 409,
+    ErrorCode.CONTRACT_FILE_MISSING: 409,
+    # end contracts
 }
 
 
