@@ -36,11 +36,23 @@ def test_demo_is_valid_deterministic_and_loaded_once():
         "draft",
         "failed",
         "opened",
+        "opened",
+        "terminated",
     ]
+    # 政府采购: one gp.open tender through award (tables 550–557); one 终止招标 with its notice
+    from ggzy.disclosure.models import Notice
+
+    gp = Tender.objects.get(section__tender_project__trade_type_code="gp.open")
+    assert gp.status == "opened"
+    assert gp.evaluation.step == "awarded"
+    terminated = Tender.objects.get(status="terminated")
+    assert Notice.objects.filter(key=f"tendering:tender:{terminated.pk}:terminated").exists()
     failed = Tender.objects.get(status="failed")  # 流标: no bid by the deadline (T15)
     assert failed.bid_deadline is not None
     assert failed.bid_deadline < clock.now()
-    tender = Tender.objects.get(status="opened")
+    tender = Tender.objects.get(
+        status="opened", section__tender_project__trade_type_code="works.open"
+    )
     session = OpeningSession.objects.get(tender=tender)
     assert session.record["valid_bids"] == 3
     assert session.state == "closed"
@@ -53,7 +65,9 @@ def test_demo_is_valid_deterministic_and_loaded_once():
     assert evaluation.awarded_at is not None
     assert evaluation.awarded_at < clock.now()
     assert DrawRequest.objects.filter(section=tender.section).count() == 1
-    assert Entry.objects.get(event_type="evaluation:committee:formed").payload["source"] == "draw"
+    formed = Entry.objects.filter(event_type="evaluation:committee:formed").order_by("id")
+    assert formed[0].subject_id == str(evaluation.pk)
+    assert formed[0].payload["source"] == "draw"
 
 
 def test_every_demo_tender_is_valid_ocds(ocds_validators):  # noqa: F811
@@ -64,7 +78,7 @@ def test_every_demo_tender_is_valid_ocds(ocds_validators):  # noqa: F811
 
     _load()
     sections = list(Section.objects.filter(tender__isnull=False))
-    assert len(sections) == 4
+    assert len(sections) == 6  # + the procurement tender and the terminated one
     contexts = [ocds.context_for(s) for s in sections]
     releases = ocds.release_package(contexts, "https://example.org/r")
     records = ocds.record_package(contexts, "https://example.org/r")
@@ -77,7 +91,7 @@ def test_every_demo_tender_is_valid_ocds(ocds_validators):  # noqa: F811
         errors = [e.message for e in ocds_validators[validator].iter_errors(body)]
         assert errors == [], (validator, errors[:3])
     tags = {tag for r in releases["releases"] for tag in r["tag"]}
-    assert {"planning", "tender", "award", "awardUpdate"} <= tags
+    assert {"planning", "tender", "award", "awardUpdate", "tenderCancellation"} <= tags
 
 
 def test_same_seed_same_identifiers():

@@ -168,6 +168,7 @@ class ReminderKind(models.TextChoices):
     DEADLINE = "deadline", "投标截止临近"
     CLARIFICATION = "clarification", "招标人发布了澄清或修改"
     OPENING = "opening", "开标已开始"
+    TERMINATED = "terminated", "招标已终止"
 
 
 class Reminder(models.Model):

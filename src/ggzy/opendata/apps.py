@@ -8,8 +8,9 @@ class OpendataConfig(AppConfig):
 
     def ready(self) -> None:
         # the core stages, tables and feed events; other apps add theirs in their own ready()
-        from ggzy.opendata import feed, ocds, works
+        from ggzy.opendata import feed, ocds, procurement, works
 
         ocds.register_core()
         works.register_core()
         feed.register_core()
+        procurement.register()  # 政府采购 550–557 and 517 招标异常情况报告

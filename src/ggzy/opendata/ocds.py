@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from ggzy import clock
@@ -55,6 +56,21 @@ TENDER_STATUS = {
 }
 PUBLIC_STATUSES = frozenset(TENDER_STATUS) - {TenderStatus.DRAFT}
 OPENING_PUBLISHED = frozenset({OpeningState.RECORDED, OpeningState.CLOSED, OpeningState.FAILED})
+
+
+def opening_published_q(prefix: str = "") -> Q:
+    """Opening sessions whose record is public: recorded, closed or failed — and a session
+    stopped by termination (终止招标) after its record was made, so a record once published
+    never disappears from the exports."""
+    return Q(**{f"{prefix}state__in": list(OPENING_PUBLISHED)}) | (
+        Q(**{f"{prefix}state": OpeningState.TERMINATED}) & ~Q(**{f"{prefix}record_sha256": ""})
+    )
+
+
+def opening_is_published(session: Any) -> bool:
+    return session.state in OPENING_PUBLISHED or (
+        session.state == OpeningState.TERMINATED and bool(session.record_sha256)
+    )
 
 
 def ocid_prefix() -> str:
@@ -199,8 +215,12 @@ def _method(mode: str) -> str:
     return methods.get(mode, "direct")
 
 
-def _category(trade_type: str) -> str:
+def _category(trade_type: str) -> str | None:
+    """OCDS mainProcurementCategory; a government-procurement type (``gp.*``) covers goods,
+    services and works alike, so it is left out rather than guessed."""
     head = trade_type.split(".", 1)[0]
+    if head == "gp":
+        return None
     return {"works": "works", "goods": "goods", "services": "services"}.get(head, "works")
 
 
@@ -356,7 +376,7 @@ def _opening(ctx: ProcessContext) -> list[dict[str, Any]]:
     """The bids extension, only once the opening record is made (or the tender failed)."""
     tender = ctx.tender
     session = getattr(tender, "opening", None) if tender is not None else None
-    if tender is None or session is None or session.state not in OPENING_PUBLISHED:
+    if tender is None or session is None or not opening_is_published(session):
         return []
     rows = list(
         BidOpening.objects.filter(session=session)
@@ -402,6 +422,10 @@ def _opening(ctx: ProcessContext) -> list[dict[str, Any]]:
         },
     ]
     failed = session.state == OpeningState.FAILED
+    # as of the record's date: a later termination has its own release (``_termination``)
+    status = TenderStatus(tender.status)
+    if status == TenderStatus.TERMINATED:
+        status = TenderStatus.OPENING
     return [
         {
             "key": "opening",
@@ -410,7 +434,7 @@ def _opening(ctx: ProcessContext) -> list[dict[str, Any]]:
             "parties": parties,
             "tender": {
                 "id": ctx.section.code,
-                "status": "unsuccessful" if failed else TENDER_STATUS[TenderStatus(tender.status)],
+                "status": "unsuccessful" if failed else TENDER_STATUS[status],
                 "numberOfTenderers": len(details),
                 "tenderers": [ctx.ref(r.bid.bidder) for r in rows],
                 "documents": [
@@ -447,6 +471,36 @@ def _recorded_at(session: Any) -> dt.datetime | None:
     return entry.received_at if entry else None
 
 
+def _termination(ctx: ProcessContext) -> list[dict[str, Any]]:
+    """终止招标 (实施条例第三十一条): OCDS ``tender.status`` ``cancelled`` with the 终止公告."""
+    tender = ctx.tender
+    if tender is None or tender.status != TenderStatus.TERMINATED or tender.terminated_at is None:
+        return []
+    return [
+        {
+            "key": "termination",
+            "date": tender.terminated_at,
+            "tag": ["tenderCancellation"],
+            "tender": {
+                "id": ctx.section.code,
+                "status": TENDER_STATUS[TenderStatus.TERMINATED],
+                "documents": [
+                    {
+                        "id": "termination-notice",
+                        "documentType": "cancellationDetails",
+                        "title": f"{tender.title}（终止公告）",
+                        "description": tender.termination_reason[:2000],
+                        "url": ctx.url("tendering:detail", tender.pk),
+                        "datePublished": iso(tender.terminated_at),
+                        "format": "text/html",
+                        "language": "zh",
+                    }
+                ],
+            },
+        }
+    ]
+
+
 def _no_award(ctx: ProcessContext) -> list[dict[str, Any]]:
     """Hook: replaced by the evaluation app (``register_release_builder("award", fn)``)."""
     return []
@@ -462,6 +516,7 @@ def register_core() -> None:
     plugins.register_release_builder("planning", _planning, order=10)
     plugins.register_release_builder("tender", _tender, order=20)
     plugins.register_release_builder("opening", _opening, order=30)
+    plugins.register_release_builder("termination", _termination, order=60)
     plugins.register_release_builder("award", _no_award, order=40, default=True)
     plugins.register_release_builder("contract", _no_contract, order=50, default=True)
 

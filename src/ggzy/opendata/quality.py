@@ -50,6 +50,30 @@ DEADLINES: dict[str, dict[str, Any]] = {
     },
     "512": {"hours": 24, "event": "合同签订", "reference": _TIMELY, "tag": "M"},
     "513": {"hours": 24, "event": "确定中标人", "reference": _TIMELY, "tag": "M"},
+    "517": {
+        "hours": 24,
+        "event": "流标或终止招标（APPROVAL_TIME）",
+        "reference": "终止招标应当及时发布公告（招标投标法实施条例第三十一条）；" + _TIMELY,
+        "tag": "M",
+    },
+    "550": {"hours": 24, "event": "采购项目子包建立", "reference": _TIMELY, "tag": "M"},
+    "551": {
+        "hours": 24,
+        "event": "采购公告发布（BULLETIN_START_TIME）",
+        "reference": _TIMELY,
+        "tag": "M",
+    },
+    "552": {"hours": 24, "event": "更正公告发布", "reference": _TIMELY, "tag": "M"},
+    "553": {
+        "hours": 48,
+        "event": "确定中标（成交）供应商",
+        "reference": (
+            "自中标、成交供应商确定之日起2个工作日内发出通知书并公告结果"
+            "（政府采购法实施条例第四十三条；此处按48小时计）"
+        ),
+        "tag": "V-law",
+    },
+    "556": {"hours": 24, "event": "开标（BID_OPENING_TIME）", "reference": _TIMELY, "tag": "M"},
 }
 
 

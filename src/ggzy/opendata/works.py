@@ -1,6 +1,8 @@
 """Exporters of the engineering-construction tendering tables (工程建设项目招标投标, data spec
-500–519) from the projects and tendering models. Registered by :func:`register_core`;
-formatting helpers and the checking/export machinery are in :mod:`ggzy.opendata.tables`.
+500–519) from the projects and tendering models. Government-procurement tenders are exported
+in 550–557 instead (:mod:`ggzy.opendata.procurement`) and left out of 501–507 here.
+Registered by :func:`register_core`; formatting helpers and the checking/export machinery
+are in :mod:`ggzy.opendata.tables`.
 
 Code sets that DOMAIN.md §12 lists as unverified (主体类别 2001, 主体角色类型 26, …) are read
 from ``settings.GGZY_OPENDATA_CODES``; until the centre fills them the fields stay empty and
@@ -19,7 +21,8 @@ from django.core.files.storage import default_storage
 
 from ggzy.opendata import plugins
 from ggzy.opendata.dataspec import fmt_date, fmt_decimal
-from ggzy.opendata.ocds import OPENING_PUBLISHED, PUBLIC_STATUSES, bid_amount, ocid_for
+from ggzy.opendata.ocds import PUBLIC_STATUSES, bid_amount, ocid_for, opening_published_q
+from ggzy.opendata.procurement import works_only
 from ggzy.opendata.tables import (
     CURRENCY,
     PRICE_UNIT_YUAN,
@@ -93,8 +96,11 @@ def tender_project_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
 
     c = codes()
     qs = since_filter(
-        TenderProject.objects.select_related(
-            "project__legal_person", "tenderer", "agency", "supervise_dept"
+        works_only(
+            TenderProject.objects.select_related(
+                "project__legal_person", "tenderer", "agency", "supervise_dept"
+            ),
+            "",
         ),
         "created_at",
         since,
@@ -152,7 +158,11 @@ def tender_project_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
 
 
 def section_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
-    qs = since_filter(Section.objects.select_related("tender_project"), "created_at", since)
+    qs = since_filter(
+        works_only(Section.objects.select_related("tender_project"), "tender_project__"),
+        "created_at",
+        since,
+    )
     rows = []
     for s in qs.order_by("created_at", "pk"):
         rows.append(
@@ -190,7 +200,10 @@ def section_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
 def _tenders(since: dt.datetime | None) -> Any:
     from ggzy.tendering.models import Tender
 
-    qs = Tender.objects.filter(status__in=list(PUBLIC_STATUSES), announced_at__isnull=False)
+    qs = works_only(
+        Tender.objects.filter(status__in=list(PUBLIC_STATUSES), announced_at__isnull=False),
+        "section__tender_project__",
+    )
     return since_filter(
         qs.select_related(
             "section__tender_project__project__centre",
@@ -269,9 +282,10 @@ def announcement_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
 def opening_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
     from ggzy.tendering.models import OpeningSession
 
-    qs = OpeningSession.objects.filter(state__in=list(OPENING_PUBLISHED)).select_related(
-        "tender__section__tender_project__tenderer"
-    )
+    qs = works_only(
+        OpeningSession.objects.filter(opening_published_q()),
+        "tender__section__tender_project__",
+    ).select_related("tender__section__tender_project__tenderer")
     rows = []
     for session in since_filter(qs, "started_at", since).order_by("started_at", "pk"):
         t = session.tender
@@ -415,9 +429,10 @@ def tender_list_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
     from ggzy.tendering.models import BidOpening, Consistency, Deposit
 
     c = codes()
-    qs = BidOpening.objects.filter(session__state__in=list(OPENING_PUBLISHED)).select_related(
-        "bid__bidder", "session__tender__section__tender_project"
-    )
+    qs = works_only(
+        BidOpening.objects.filter(opening_published_q("session__")),
+        "session__tender__section__tender_project__",
+    ).select_related("bid__bidder", "session__tender__section__tender_project")
     rows = []
     session_of: dict[str, str] = {}
     for op in since_filter(qs, "session__started_at", since).order_by("bid__received_at", "pk"):
@@ -501,7 +516,7 @@ def fingerprint_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
 
     c = codes()
     qs = Bid.objects.filter(
-        status=BidStatus.SUBMITTED, tender__opening__state__in=list(OPENING_PUBLISHED)
+        opening_published_q("tender__opening__"), status=BidStatus.SUBMITTED
     ).select_related("bidder", "tender__section__tender_project")
     rows = []
     for bid in since_filter(qs, "received_at", since).order_by("received_at", "pk"):

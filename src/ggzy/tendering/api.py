@@ -17,7 +17,7 @@ from ggzy.core.auth import request_user
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects.models import Section
 from ggzy.registry import selectors as registry
-from ggzy.tendering import bids, opening, selectors, services
+from ggzy.tendering import bids, opening, selectors, services, termination
 from ggzy.tendering.models import BidUpload, CustodianShare, DocumentKind, Tender
 
 router = Router(tags=["tendering 招标投标"])
@@ -194,6 +194,34 @@ def object_(request: HttpRequest, tender_id: int, body: ObjectionIn) -> Status[A
     return Status(201, {"id": obj.pk, "answer_due": obj.answer_due, "status": obj.status})
 
 
+class TerminateIn(Schema):
+    reason: str = Field("", max_length=termination.REASON_MAX, description="终止原因（必填）")
+
+
+class TerminateOut(Schema):
+    id: int
+    status: str
+    terminated_at: dt.datetime
+    reason: str
+    notice_title: str
+
+
+@router.post("/tenders/{tender_id}/terminate", response=TerminateOut, summary="终止招标")
+def terminate(request: HttpRequest, tender_id: int, body: TerminateIn) -> dict[str, Any]:
+    """终止招标 (实施条例第三十一条): publishes the 终止公告, marks deposits for refund."""
+    tender = termination.tender_terminate(
+        actor=request_user(request), tender=_tender(tender_id), reason=body.reason
+    )
+    assert tender.terminated_at is not None
+    return {
+        "id": tender.pk,
+        "status": tender.status,
+        "terminated_at": tender.terminated_at,
+        "reason": tender.termination_reason,
+        "notice_title": f"{tender.title}（终止公告）",
+    }
+
+
 class UploadIn(Schema):
     size: int
     sha256: str
@@ -346,6 +374,8 @@ class DepositOut(Schema):
     payer_account_no: str
     payer_bank: str
     paid_at: dt.datetime
+    refund_due_at: dt.datetime | None
+    refund_reason: str
 
 
 @router.get(
@@ -364,6 +394,8 @@ def deposit_list(request: HttpRequest, tender_id: int) -> list[dict[str, Any]]:
             "payer_account_no": d.payer_account_no,
             "payer_bank": d.payer_bank,
             "paid_at": d.paid_at,
+            "refund_due_at": d.refund_due_at,
+            "refund_reason": d.refund_reason,
         }
         for d in rows
     ]

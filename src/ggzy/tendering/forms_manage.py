@@ -182,3 +182,20 @@ class DepositForm(StyledForm):
     is_basic_account = forms.BooleanField(
         label=_("从投标人基本账户转出"), required=False, initial=True
     )
+
+
+class TerminateForm(StyledForm):
+    """终止招标: the reason goes into the 终止公告; the box confirms the consequences."""
+
+    reason = forms.CharField(
+        label=_("终止原因"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("将在终止公告中公开（招标投标法实施条例第三十一条）"),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "我确认终止本次招标：发布终止公告，退还投标保证金及银行同期存款利息，未开启的投标文件不再解密"
+        ),
+        required=True,
+    )

@@ -52,6 +52,8 @@ class Tender(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     announced_at = models.DateTimeField(null=True)
+    terminated_at = models.DateTimeField("终止时间", null=True)
+    termination_reason = models.TextField("终止原因", blank=True, default="")
 
     class Meta:
         verbose_name = "招标"
@@ -266,6 +268,10 @@ class Deposit(models.Model):
     payer_bank = models.CharField(max_length=200)
     is_basic_account = models.BooleanField(default=True)
     paid_at = models.DateTimeField()
+    # 应退还 (实施条例第三十一条): set when the tender is terminated — the deposit and the bank
+    # interest for the same period are owed back to the bidder; the refund itself is the bank's.
+    refund_due_at = models.DateTimeField("应退还时间", null=True, blank=True)
+    refund_reason = models.CharField("退还原因", max_length=200, blank=True, default="")
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -283,6 +289,7 @@ class OpeningState(models.TextChoices):
     RECORDED = "recorded", "开标记录已生成（待确认）"
     CLOSED = "closed", "开标结束"
     FAILED = "failed", "流标"
+    TERMINATED = "terminated", "招标终止"
 
 
 class OpeningSession(models.Model):

@@ -42,6 +42,9 @@ urlpatterns += [
         views_manage.objection_answer,
         name="manage_answer",
     ),
+    path(
+        "<int:tender_id>/manage/terminate/", views_manage.tender_terminate, name="manage_terminate"
+    ),
     path("<int:tender_id>/custody/", views_manage.custody, name="custody"),
     path("<int:tender_id>/deposits/", views_manage.deposits, name="deposits"),
     path(

@@ -22,7 +22,7 @@ from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects import selectors as projects
 from ggzy.projects.services import can_manage_tender
 from ggzy.registry import selectors as registry
-from ggzy.tendering import bids, selectors, services
+from ggzy.tendering import bids, selectors, services, termination
 from ggzy.tendering.forms_manage import (
     BEIJING,
     ClarificationForm,
@@ -32,6 +32,7 @@ from ggzy.tendering.forms_manage import (
     PublishForm,
     ShareReleaseForm,
     TenderCreateForm,
+    TerminateForm,
 )
 from ggzy.tendering.models import (
     CustodianShare,
@@ -174,6 +175,7 @@ def _manage_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         else None,
         "clar_form": (forms.pop("clar_form", None) or ClarificationForm()) if announced else None,
         "action_error": forms.pop("action_error", None),
+        "can_terminate": termination.can_terminate(tender, request.user),
         "now": clock.now(),
     }
 
@@ -311,6 +313,50 @@ def objection_answer(request: HttpRequest, tender_id: int, objection_id: int) ->
         status = attach_error(form, exc)
         return _manage_page(request, tender, status, answer_forms={objection.pk: form})
     messages.success(request, _("异议已答复"))
+    return redirect("tendering:manage", tender_id=tender.pk)
+
+
+# --------------------------------------------------------------------------- termination
+
+
+def _terminate_page(
+    request: HttpRequest, tender: Tender, form: TerminateForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "tendering/manage/terminate.html",
+        {
+            "tender": tender,
+            "form": form,
+            "bids": tender.bids.filter(status="submitted").count(),
+            "deposits": tender.deposits.count(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tender_terminate(request: HttpRequest, tender_id: int) -> HttpResponse:
+    """终止招标, with a confirmation step: the reason and an explicit confirmation."""
+    try:
+        tender = _managed(request, tender_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    if tender.status not in termination.TERMINABLE:
+        return _state_error(request, tender, "只有已发布或开标中的招标可以终止")
+    if request.method == "GET":
+        return _terminate_page(request, tender, TerminateForm())
+    form = TerminateForm(request.POST)
+    if not form.is_valid():
+        return _terminate_page(request, tender, form, 400)
+    try:
+        termination.tender_terminate(
+            actor=request.user, tender=tender, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        return _terminate_page(request, tender, form, attach_error(form, exc))
+    messages.success(request, _("招标已终止，终止公告已发布"))
     return redirect("tendering:manage", tender_id=tender.pk)
 
 

@@ -135,6 +135,11 @@ class Demo:
         lifecycle(log=self.log)  # one tender through the whole flow, via the public API
         self.open_tenders()
         self.evaluation()
+        from ggzy.opendata.procurement import demo as procurement_demo
+        from ggzy.tendering.termination import demo as termination_demo
+
+        procurement_demo(self.log)  # 政府采购: a gp.open tender through award (550–557)
+        termination_demo(self.log)  # 终止招标 with its 终止公告
         from ggzy.disclosure.demo import seed as disclosure_seed
 
         disclosure_seed(self.log)  # any notice the steps above imply and the index lacks
@@ -172,6 +177,9 @@ class Demo:
         self.log(f"experts: draw {req.pk} for {tender.section.code}, names sealed until {start}")
         with clock.frozen(start + dt.timedelta(minutes=5)):
             evaluation_seed(self.log)
+        from ggzy.contracts.demo import seed as contracts_seed
+
+        contracts_seed(self.log)  # the awarded tender's signed, published contract
 
     def bootstrap(self) -> User:
         staff = accounts.user_signup(
