@@ -582,7 +582,7 @@ def read_header(stream: ReadableStream) -> EnvelopeHeader:
     raw = _read_exact(stream, size)
     if len(raw) < size:
         raise EnvelopeError("envelope ends inside its header", code=ErrorCode.ENVELOPE_TRUNCATED)
-    return _parse_header(raw)
+    return _parse_header(bytes(raw))  # a stream may hand out memoryview slices
 
 
 def verify_header_signature(header: EnvelopeHeader, bidder_verify_key: PublicKey) -> None:
