@@ -244,6 +244,9 @@ def test_award_of_a_procurement_tender_reaches_553(gw: Any, tmp_path: Path, sett
     assert row.row["PURCHASER_AGENCY_CODE"] == gw.world.agency_org.uscc
     assert row.row["WIN_BID_BULLETIN_START_TIME"] == tables.dt14(session.awarded_at)
     assert row.published_at is not None
+    # the evaluation's works tables (508 评标专家, 510, 511, 513 中标结果公告) leave it out
+    for code in ("508", "510", "511", "513"):
+        assert _rows(code) == [], code
     report = quality.report()
     t553 = next(t for t in report["tables"] if t["code"] == "553")
     assert t553["rows"] == 1

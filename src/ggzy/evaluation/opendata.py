@@ -1,8 +1,12 @@
 """Evaluation → open data (数据一网共享): the OCDS ``award`` stage, the data-spec tables 508
 评标专家, 510 中标候选人, 511 中标候选人公示 and 513 中标结果公告, and the public feed
 events of the evaluation. Registered from :meth:`EvaluationConfig.ready` through the
-registries of :mod:`ggzy.opendata.plugins`; the contract table (512) and the OCDS
-``contract`` stage stay the open-data app's hooks until a contracts app exists.
+registries of :mod:`ggzy.opendata.plugins`; the contract tables (512, 554) and the OCDS
+``contract`` stage are the contracts app's (:mod:`ggzy.contracts.opendata`).
+
+The four tables are works-tender tables (工程建设): a procurement tender (政府采购, trade-type
+category ``procurement``) is left out of them (:func:`_works_only`) — its award goes to 553
+中标(成交)结果公告 (:mod:`ggzy.opendata.procurement`). The OCDS award stage carries both.
 
 What becomes public when (docs/opendata.md, "Evaluation and award"):
 
@@ -54,6 +58,14 @@ def _sessions() -> Any:
         "tender__section__tender_project__agency",
         "winner__bidder",
     )
+
+
+def _works_only(qs: Any) -> Any:
+    """``qs`` (evaluation sessions) without procurement tenders: tables 508/510/511/513 are the
+    works tables; the spec has 553 for a procurement award (no counterpart of 508/510/511)."""
+    from ggzy.opendata.procurement import works_only
+
+    return works_only(qs, "tender__section__tender_project__")
 
 
 def _candidates(session: EvaluationSession) -> list[BidReview]:
@@ -277,7 +289,7 @@ def expert_rows(since: dt.datetime | None) -> Iterable[Any]:
     from ggzy.opendata.tables import ExportRow, flag
 
     c = _codes()
-    sessions = list(_sessions().filter(step__in=list(MEMBERS_PUBLIC)).order_by("pk"))
+    sessions = list(_works_only(_sessions().filter(step__in=list(MEMBERS_PUBLIC))).order_by("pk"))
     failed = _entry_times(SESSION_FAILED, [s.pk for s in sessions if s.step == Step.FAILED])
     rows: list[ExportRow] = []
     for session in sessions:
@@ -320,7 +332,7 @@ def expert_rows(since: dt.datetime | None) -> Iterable[Any]:
 def _public_sessions(since: dt.datetime | None, field: str, steps: Iterable[str]) -> Any:
     from ggzy.opendata.tables import since_filter
 
-    qs = _sessions().filter(step__in=list(steps), **{f"{field}__isnull": False})
+    qs = _works_only(_sessions().filter(step__in=list(steps), **{f"{field}__isnull": False}))
     return since_filter(qs, field, since).order_by(field, "pk")
 
 

@@ -5,7 +5,8 @@ Which tenders go where: a tender project whose trade type is in the catalogue ca
 ``procurement`` (``gp.open`` 公开招标, ``gp.invite`` 邀请招标, ``gp.negotiation`` 竞争性谈判,
 ``gp.consultation`` 竞争性磋商, ``gp.inquiry`` 询价, ``gp.single`` 单一来源) is exported in
 550 采购项目, 551 采购公告, 552 更正事项, 553 中标(成交)结果公告, 556 开标记录 and 557 供应商名单,
-and **not** in the works tables 501–507 (:func:`works_only`); 500 项目 and 519 投标文件特征码
+and **not** in the works tables 501–507 (:func:`works_only`) nor in the evaluation's 508, 510,
+511 and 513 (:mod:`ggzy.evaluation.opendata` uses the same filter); 500 项目 and 519 投标文件特征码
 carry both. 554 采购合同 belongs to the contracts app. 517 takes every tender type: the spec
 has no procurement counterpart, and a failed or terminated procurement is still reported.
 
