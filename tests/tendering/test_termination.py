@@ -108,6 +108,7 @@ def test_terminate_by_api(live_server: Any, tw: Any, api_as: Any, tmp_path: Path
     assert page.status_code == 200
     assert "refund-due" in page.text
     assert 'id="refund-notice"' in page.text
+    assert 'id="deposit-form"' not in page.text  # no more deposits to record
     # the bidder is told (进度提醒), and sees it on its page
     reminder = Reminder.objects.get(kind=ReminderKind.TERMINATED)
     assert reminder.user_id == tw.world.bidder.pk
@@ -262,6 +263,35 @@ def test_bids_after_termination_are_refused_and_nothing_is_lost(tw: Any, tmp_pat
         opening.opening_start(actor=tw.world.staff, tender=tw.tender)
     assert exc.value.code == ErrorCode.TENDER_STATE
     assert not OpeningSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_deposits_after_termination_are_refused_and_nothing_is_written(
+    tw: Any, tmp_path: Path
+) -> None:
+    _published_with_bid(tw, tmp_path)
+    stale = Tender.objects.get(pk=tw.tender.pk)  # loaded while still announced
+    termination.tender_terminate(actor=tw.world.tenderer, tender=tw.tender, reason=REASON)
+    assert bids.can_record_deposit(tw.tender, tw.world.staff) is False
+    assert bids.can_record_deposit(stale, tw.world.staff) is True  # the page's view of it
+    before = _state()
+    deposits = list(Deposit.objects.values_list("pk", "bidder_id", "refund_due_at"))
+    for tender in (tw.tender, stale):  # the service reads the state under the row lock
+        with pytest.raises(DomainError) as exc:
+            bids.deposit_record(
+                actor=tw.world.staff,
+                tender=tender,
+                bidder=tw.other_org,
+                amount=Decimal("100000"),
+                payer_account_name=tw.other_org.name,
+                payer_account_no="6217000000005678",
+                payer_bank="中国建设银行白银分行",
+            )
+        assert exc.value.code == ErrorCode.TENDER_STATE
+        assert exc.value.status == 409
+        assert exc.value.message == "该招标已终止，不再登记投标保证金（已收取的保证金应予退还）"
+    assert _state() == before
+    assert list(Deposit.objects.values_list("pk", "bidder_id", "refund_due_at")) == deposits
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from ggzy import clock, ledger
-from ggzy.accounts.permissions import Perm, require
+from ggzy.accounts.permissions import Perm, has_perm, require
 from ggzy.core import platform_key
 from ggzy.core.canonical import canonical_json
 from ggzy.core.errors import DomainError, ErrorCode
@@ -366,6 +366,25 @@ def bid_withdraw(*, actor: Any, bid: Bid) -> Bid:
     return bid
 
 
+def can_record_deposit(tender: Tender, actor: Any) -> bool:
+    """The guard the deposits page uses to offer the form (the service checks the same)."""
+    return (
+        has_perm(actor, Perm.TENDERING_DEPOSIT_WRITE)
+        and bool(tender.deposit_amount)
+        and tender.status != TenderStatus.TERMINATED
+    )
+
+
+def _not_terminated(status: str) -> None:
+    if status == TenderStatus.TERMINATED:
+        raise DomainError(
+            ErrorCode.TENDER_STATE,
+            "该招标已终止，不再登记投标保证金（已收取的保证金应予退还）",
+            field="status",
+            detail={"status": status},
+        )
+
+
 def deposit_record(
     *,
     actor: Any,
@@ -377,8 +396,12 @@ def deposit_record(
     payer_bank: str,
     is_basic_account: bool = True,
 ) -> Deposit:
-    """投标保证金到账 (T11): recorded by the centre (or its bank integration)."""
+    """投标保证金到账 (T11): recorded by the centre (or its bank integration). Refused for a
+    terminated tender (终止招标: its deposits are being refunded, 实施条例第三十一条) — checked
+    again under the tender's row lock, the lock :func:`termination.tender_terminate` takes,
+    so a deposit is either refused or recorded before the termination marks it refund-due."""
     require(actor, Perm.TENDERING_DEPOSIT_WRITE)
+    _not_terminated(tender.status)
     if tender.deposit_amount is None:
         raise DomainError(ErrorCode.VALIDATION, "本标段不收取投标保证金")
     if amount != tender.deposit_amount:
@@ -396,6 +419,12 @@ def deposit_record(
         )
     try:
         with transaction.atomic():
+            _not_terminated(
+                Tender.objects.select_for_update()
+                .filter(pk=tender.pk)
+                .values_list("status", flat=True)
+                .get()
+            )
             deposit = Deposit.objects.create(
                 tender=tender,
                 bidder=bidder,

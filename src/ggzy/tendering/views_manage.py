@@ -468,7 +468,8 @@ def deposits(request: HttpRequest, tender_id: int) -> HttpResponse:
     if request.method == "GET":
         due = tender.deposit_amount
         initial = {"amount": due and due.quantize(Decimal("0.01")), "is_basic_account": True}
-        form = DepositForm(initial=initial) if writer and tender.deposit_amount else None
+        offer = bids.can_record_deposit(tender, request.user)
+        form = DepositForm(initial=initial) if offer else None
         return _deposits_page(request, tender, form)
     if not writer:
         return _error(
