@@ -12,8 +12,9 @@ from tests.tendering.helpers import Bidder, package, third_bidder
 
 from ggzy import clock
 from ggzy.disclosure import reminders
+from ggzy.disclosure import selectors as disclosure_selectors
 from ggzy.disclosure.models import Notice, Reminder, ReminderKind, Stage
-from ggzy.tendering import opening, services
+from ggzy.tendering import opening, services, termination
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +109,33 @@ def test_failed_tender_published_live_and_backfilled_by_reindex(tw, tmp_path):
     assert failed.facts["bidder_count"] == 1
     call_command("disclosure", "reindex", verbosity=0)
     assert Notice.objects.count() == 2  # idempotent
+
+
+def test_termination_notice_rebuilt_by_reindex_is_the_same_notice(tw):
+    tender = tw.publish()
+    with clock.frozen(tender.announced_at + dt.timedelta(days=2)):
+        termination.tender_terminate(
+            actor=tw.world.tenderer, tender=tender, reason="项目建设规模调整 <b>不再实施</b>"
+        )
+    tender.refresh_from_db()
+    live = Notice.objects.get(stage=Stage.TERMINATION)
+    assert "终止原因：项目建设规模调整 <b>不再实施</b>。" in live.body_text  # escaped, kept
+    assert live.published_at == tender.terminated_at
+    published = (live.title, live.body_html, live.body_text, live.published_at)
+    Notice.objects.all().delete()  # an index rebuilt from scratch, days later
+    with clock.frozen(tender.terminated_at + dt.timedelta(days=5)):
+        call_command("disclosure", "reindex", verbosity=0)
+    rebuilt = Notice.objects.get(stage=Stage.TERMINATION)
+    assert (rebuilt.title, rebuilt.body_html, rebuilt.body_text, rebuilt.published_at) == published
+
+
+def test_catalogue_clock_of_the_termination_notice_starts_at_the_termination(tw):
+    tender = tw.publish()
+    later = tender.announced_at + dt.timedelta(days=10)
+    with clock.frozen(later):
+        termination.tender_terminate(actor=tw.world.tenderer, tender=tender, reason="项目取消")
+    # not the tender's creation: the 终止公告 is due within 3 days of the termination
+    assert disclosure_selectors.milestones(tw.section.code)["terminated"] == later
 
 
 def test_bidder_reminders_deadline_clarification_opening(tw, tmp_path):

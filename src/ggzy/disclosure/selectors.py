@@ -226,7 +226,7 @@ def milestones(subject_code: str) -> dict[str, dt.datetime]:
     if tender.status == TenderStatus.FAILED:
         out["failed"] = tender.bid_deadline or tender.created_at
     if tender.status == TenderStatus.TERMINATED:
-        out["terminated"] = tender.created_at
+        out["terminated"] = tender.terminated_at or tender.created_at
     return out
 
 

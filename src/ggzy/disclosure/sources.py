@@ -193,15 +193,20 @@ def tender_failed(tender: Tender, actor: Any, *, session: OpeningSession | None 
     )
 
 
-def tender_terminated(tender: Tender, actor: Any, *, reason: str = "") -> Notice:
+def tender_terminated(tender: Tender, actor: Any) -> Notice:
+    """终止公告, from what the termination stored on the tender (``termination_reason``,
+    ``terminated_at``): the live call and ``reindex`` publish the same notice."""
+    reason = tender.termination_reason.strip()
+    said = f"终止原因：{reason}。" if reason else ""
     return notice_publish(
         actor=actor,
         key=f"tendering:tender:{tender.pk}:terminated",
         stage=Stage.TERMINATION,
         title=f"{tender.title}（终止公告）",
-        body_html=f"<p>本招标已终止。{escape(reason)}招标人将退还招标文件费用及投标保证金和银行同期存款利息"
+        body_html=f"<p>本招标已终止。{escape(said)}招标人将退还招标文件费用及投标保证金和银行同期存款利息"
         "（实施条例第三十一条）。</p>",
         facts={},
+        published_at=tender.terminated_at,
         **_common(tender),
     )
 

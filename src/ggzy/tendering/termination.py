@@ -165,7 +165,7 @@ def tender_terminate(*, actor: Any, tender: Tender, reason: str) -> Tender:
         )
         from ggzy.disclosure import sources as disclosure  # 终止公告 → public notice index
 
-        disclosure.tender_terminated(tender, actor, reason=f"终止原因：{reason}。")
+        disclosure.tender_terminated(tender, actor)  # reason and time as stored above
         _notify_bidders(tender, {b.bidder_id for b in bids} | {d.bidder_id for d in deposits}, now)
     return tender
 
