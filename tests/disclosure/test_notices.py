@@ -189,6 +189,50 @@ def test_catalogue_is_data():
     assert "实施条例第五十四条" in page
 
 
+def test_catalogue_keys_are_trade_types_of_the_rules_catalogue(world):
+    from django.core.management import call_command
+
+    from ggzy.disclosure import catalogue
+    from ggzy.rules.models import TradeType
+
+    call_command("rules", "load", "--as", world.staff.username, verbosity=0)
+    known = set(TradeType.objects.values_list("code", flat=True))
+    listed = set(catalogue.load()["trade_types"]) - {"default"}
+    assert listed - known == set()
+    procurement = set(
+        TradeType.objects.filter(category="procurement").values_list("code", flat=True)
+    )
+    assert procurement == {
+        "gp.open",
+        "gp.invite",
+        "gp.negotiation",
+        "gp.consultation",
+        "gp.inquiry",
+        "gp.single",
+    }
+    assert procurement <= listed  # each procurement method has its own list
+    for code in sorted(procurement):
+        stages = [i.stage for i in catalogue.items_for(code)]
+        assert set(stages) <= set(Stage.values), code
+        assert {"award_result", "contract", "termination"} <= set(stages), code
+        # 政府采购 announces the result (条例第四十三条); no 中标候选人公示 stage
+        assert "candidate_publicity" not in stages, code
+        contract = next(i for i in catalogue.items_for(code) if i.stage == "contract")
+        assert (contract.name, contract.basis) == ("政府采购合同公告", "政府采购法实施条例第五十条")
+
+
+def test_procurement_section_shows_the_procurement_catalogue():
+    t0 = clock.now() - dt.timedelta(days=20)
+    common = {"project_code": "P-GP", "subject_code": "S-GP", "trade_type": "gp.open"}
+    publish(stage="tender_announcement", title="采购", published_at=t0, **common)
+    publish(stage="opening_record", title="开标", published_at=t0 + dt.timedelta(days=1), **common)
+    html = Client().get("/notices/projects/P-GP/").content.decode()
+    assert 'data-stage="tender_announcement" data-state="published"' in html
+    assert 'data-stage="candidate_publicity"' not in html  # not the works list
+    assert 'data-stage="award_result" data-state="overdue"' in html  # 7 days after the opening
+    assert "政府采购合同公告" in html
+
+
 def test_htmx_request_gets_only_the_results_partial():
     publish(title="局部刷新公告")
     r = Client().get("/notices/", HTTP_HX_REQUEST="true")
