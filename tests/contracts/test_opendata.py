@@ -178,9 +178,9 @@ def test_procurement_contract_table_554_and_two_working_days(awarded, ocds_valid
     )
     with clock.frozen(expected + dt.timedelta(hours=1)):  # late: flagged, not refused
         c = _publish(a, c)
+        integrate()  # reaches the feed at once, still after the 2 working days
     assert c.publish_overdue is True
     assert Entry.objects.get(event_type="contracts:contract:published").payload["publish_overdue"]
-    integrate()
     _check_all(_ctx(a), ocds_validators)
     assert tables.export_table("512").rows == []
     [row] = tables.export_table("554").rows
@@ -192,6 +192,14 @@ def test_procurement_contract_table_554_and_two_working_days(awarded, ocds_valid
     assert Decimal(row.row["CONTRACT_AMOUNT"]) == a.winner.price
     assert row.row["LEGAL_ROLE"] == "01"
     assert "/notices/" in row.row["URL"]
+    # timeliness: its own deadline (条例第五十条, 48 h), counted from the signing day's end
+    signed_end = timecalc.start_of_day(c.signed_on + dt.timedelta(days=1))
+    assert row.event_at == signed_end
+    assert row.published_at is not None
+    assert row.published_at - signed_end > dt.timedelta(hours=48)
+    t554 = next(t for t in quality.report()["tables"] if t["code"] == "554")["timeliness"]
+    assert (t554["hours"], t554["tag"]) == (48, "V-law")
+    assert (t554["measured"], t554["on_time"], t554["late"]) == (1, 0, 1)
     settings.GGZY_OPENDATA_CODES = {}
     [row] = tables.export_table("554").rows
     assert _kinds(row) == {("LEGAL_ROLE", "mandatory")}  # flagged until configured

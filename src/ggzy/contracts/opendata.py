@@ -173,6 +173,16 @@ def _sign_time(v: ContractVersion) -> str:
     return dt14(start_of_day(dt.date.fromisoformat(v.data["signed_on"])))
 
 
+def _signing_clock(v: ContractVersion) -> dt.datetime:
+    """When the 2-working-day clock of the contract notice starts (政府采购法实施条例第五十条,
+    "自政府采购合同签订之日起"): the signing day itself is not counted (民法典第二百零一条), so
+    the start of the next day (Asia/Shanghai). 48 hours from there end where the service's
+    ``publish_due`` (2 working days) ends when no rest day falls in between, earlier otherwise."""
+    from ggzy.rules.timecalc import start_of_day
+
+    return start_of_day(dt.date.fromisoformat(v.data["signed_on"]) + dt.timedelta(days=1))
+
+
 def _amount(v: ContractVersion) -> tuple[str, str]:
     """(amount field, other price field): an amount for 金额/单价 forms, the text otherwise."""
     if v.data["price_form"] in (PriceForm.AMOUNT, PriceForm.UNIT_PRICE):
@@ -228,7 +238,9 @@ def contract_rows(since: dt.datetime | None) -> Iterable[Any]:
 def purchase_contract_rows(since: dt.datetime | None) -> Iterable[Any]:
     """554 采购合同 (government procurement): one row per published contract, as last
     published, with the portal's contract notice as ``URL``. ``LEGAL_ROLE`` (主体角色类型,
-    set 26) comes from ``GGZY_OPENDATA_CODES["ROLE_TENDERER"]``; empty and flagged until set."""
+    set 26) comes from ``GGZY_OPENDATA_CODES["ROLE_TENDERER"]``; empty and flagged until set.
+    ``event_at`` = the end of the signing day (:func:`_signing_clock`): the notice is due 2
+    working days after signing, whenever the contract was recorded on the platform."""
     from ggzy.contracts.notices import key_for
     from ggzy.disclosure.models import Notice
     from ggzy.opendata.ocds import ocid_for
@@ -249,7 +261,7 @@ def purchase_contract_rows(since: dt.datetime | None) -> Iterable[Any]:
             ExportRow(
                 record_id=f"{c.pk}-v{v.number}",
                 ocid=ocid_for(s.unified_deal_code),
-                event_at=c.recorded_at,
+                event_at=_signing_clock(v),
                 row={
                     "PURCHASE_PROJECT_CODE": tp.code,
                     "PURCHASE_PROJECT_NAME": tp.name,
@@ -296,8 +308,8 @@ def register() -> None:
 
     plugins.register_release_builder("contract", contract_releases, order=50)
     plugins.register_table("512", contract_rows, timeliness="512")
-    # 554 is measured against the same 合同签订 deadline key as 512 (quality.DEADLINES)
-    plugins.register_table("554", purchase_contract_rows, timeliness="512")
+    # 554 has its own deadline (quality.DEADLINES: 2 个工作日 from signing, 条例第五十条)
+    plugins.register_table("554", purchase_contract_rows, timeliness="554")
     plugins.register_feed_event(PUBLISHED, TABLES)
     plugins.register_feed_event(AMENDED, TABLES)
     plugins.register_subject_resolver(SUBJECT, resolve_contracts)

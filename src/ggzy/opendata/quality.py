@@ -73,6 +73,15 @@ DEADLINES: dict[str, dict[str, Any]] = {
         ),
         "tag": "V-law",
     },
+    "554": {
+        "hours": 48,
+        "event": "政府采购合同签订（SIGNING_TIME 签订日的次日零时起算）",
+        "reference": (
+            "采购人应当自政府采购合同签订之日起2个工作日内将合同公告"
+            "（政府采购法实施条例第五十条；此处按48小时计）"
+        ),
+        "tag": "V-law",
+    },
     "556": {"hours": 24, "event": "开标（BID_OPENING_TIME）", "reference": _TIMELY, "tag": "M"},
 }
 
