@@ -56,7 +56,7 @@ STAGES = [
 ]
 TRADE_TYPES = [
     ("works.open", 60),
-    ("procurement.open", 30),
+    ("gp.open", 30),
     ("land.listing", 5),
     ("property.equity", 5),
 ]
@@ -281,7 +281,7 @@ def main() -> None:
         "trivial_json": ["/notices/catalogue.json"],  # no template, no database
         "list": [
             "/notices/",
-            "/notices/?trade_type=procurement.open",
+            "/notices/?trade_type=gp.open",
             "/notices/?stage=award_result&region=620301",
             f"/notices/?cursor={deep}",
         ],
