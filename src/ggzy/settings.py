@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from ggzy.core.env import env_bool, env_int, env_list, env_path, env_str
+from ggzy.core.env import env_bool, env_codes, env_int, env_list, env_path, env_str
 from ggzy.core.secrets import load_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -206,6 +206,8 @@ GGZY_EXPERTS_WEBHOOK_SECRET = env_str("GGZY_EXPERTS_WEBHOOK_SECRET", "")
 # Open data (docs/opendata.md)
 GGZY_OCDS_PREFIX = env_str("GGZY_OCDS_PREFIX", "ocds-ggzy-")
 GGZY_OPENDATA_SPEC_VERSION = env_str("GGZY_OPENDATA_SPEC_VERSION", "v3")
+# code-set values the centre confirms (docs/opendata.md); empty fields are flagged until set
+GGZY_OPENDATA_CODES = env_codes("GGZY_OPENDATA_CODES")
 GGZY_SERVE_MEDIA = env_bool("GGZY_SERVE_MEDIA", False)
 
 # Evidence ledger (存证账本)

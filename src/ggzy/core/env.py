@@ -52,3 +52,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
+
+
+def env_codes(name: str) -> dict[str, str]:
+    """``KEY=value`` pairs separated by commas (``ROLE_TENDERER=01,ROLE_BIDDER=03``): the code
+    values a centre confirms for the national data spec's code sets. Keys are upper-case
+    identifiers; a pair without ``=``, an empty value or a repeated key is refused."""
+    raw = os.environ.get(name, "")
+    codes: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value or not key.replace("_", "").isalnum() or key != key.upper():
+            raise ConfigError(f"{name}: {item!r} is not KEY=value (KEY in upper case)")
+        if key in codes:
+            raise ConfigError(f"{name}: {key} is given twice")
+        codes[key] = value
+    return codes
