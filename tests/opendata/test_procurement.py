@@ -64,7 +64,7 @@ def _check(code: str, rows: list[Any]) -> None:
         assert {f for f, _k in _kinds(r)} <= UNAVOIDABLE[code], (code, r.issues)
 
 
-def _gp_world(tw: Any) -> Any:
+def gp_world(tw: Any) -> Any:
     """A 政府采购-公开招标 (gp.open) entrusted to an agency, published, with one clarification."""
     world = tw.world
     project = projects.project_register(
@@ -122,7 +122,7 @@ def _gp_world(tw: Any) -> Any:
     return dataclasses.replace(tw, section=section, tender=tender)
 
 
-def _open(gw: Any, tmp_path: Path) -> Any:
+def gp_open(gw: Any, tmp_path: Path) -> Any:
     tender = gw.tender
     people = [
         Bidder(gw, gw.world.bidder, gw.world.bidder_org, gw.bidder_signing),
@@ -155,9 +155,57 @@ def _open(gw: Any, tmp_path: Path) -> Any:
     return tender
 
 
+def evaluate_to_signed(
+    tender: Any, staff: Any, experts: list[Any], representatives: tuple[Any, ...] = ()
+) -> Any:
+    """评审 of an opened tender through the services, up to the report every member signed
+    (step ``signed``): committee, chair, review steps, full score sheets, ranking, signatures."""
+    from ggzy.evaluation import compute, reports, scores
+    from ggzy.evaluation import services as evaluation
+    from ggzy.evaluation.models import Step
+
+    session = evaluation.evaluation_start(actor=staff, tender=tender)
+    members = evaluation.committee_form(
+        actor=staff, session=session, experts=experts, representatives=list(representatives)
+    )
+    for m in members:
+        evaluation.chair_vote(actor=m.user, session=session, candidate=members[0])
+    for step in (Step.QUALIFICATION, Step.PRELIMINARY, Step.DETAILED):
+        evaluation.session_advance(actor=staff, session=session, to=step)
+    criteria = compute.template_of(session).criteria
+    for m in members:
+        for r in session.reviews.filter(rejected=False):
+            sheet = {c.code: str(c.max * 8 / 10) for c in criteria}
+            scores.scores_set(actor=m.user, review=r, scores=sheet, submit=True)
+    for step in (Step.PRICE, Step.TOTALS, Step.RANKING, Step.REPORT):
+        evaluation.session_advance(actor=staff, session=session, to=step)
+    session.refresh_from_db()
+    for m in members:
+        reports.report_sign(actor=m.user, session=session, report_sha256=session.report_sha256)
+    session.refresh_from_db()
+    assert session.step == Step.SIGNED
+    return session
+
+
+def gp_experts(world: Any) -> list[Any]:
+    """评审委员会: the world's expert and four more in the pool."""
+    from tests.factories import signup
+
+    from ggzy.registry import services as registry
+    from ggzy.registry.models import Role
+
+    experts = [world.expert]
+    for n in range(4):
+        user = signup(f"gpexpert{n}", f"评审专家{n}")
+        registry.membership_grant(actor=world.staff, person=user.person, role=Role.EXPERT)
+        user.__dict__.pop("_ggzy_roles", None)
+        experts.append(user)
+    return experts
+
+
 @pytest.fixture
 def gw(tw: Any) -> Any:  # the published gp.open tender
-    return _gp_world(tw)
+    return gp_world(tw)
 
 
 @pytest.mark.django_db
@@ -181,7 +229,7 @@ def test_procurement_tables_pass_the_spec_and_stay_out_of_works(
     gw: Any, tmp_path: Path, settings: Any
 ) -> None:
     settings.GGZY_OPENDATA_CODES = CODES
-    tender = _open(gw, tmp_path)
+    tender = gp_open(gw, tmp_path)
     integrate()
     section = gw.section
     udc = section.unified_deal_code
@@ -218,22 +266,19 @@ def test_procurement_tables_pass_the_spec_and_stay_out_of_works(
 
 @pytest.mark.django_db
 def test_award_of_a_procurement_tender_reaches_553(gw: Any, tmp_path: Path, settings: Any) -> None:
-    from tests.factories import signup
-
-    from ggzy.evaluation.demo import seed as evaluation_seed
-    from ggzy.evaluation.models import EvaluationSession
-    from ggzy.registry import services as registry
-    from ggzy.registry.models import Role
+    """No 中标候选人公示 (条例第四十三条): the purchaser decides on the signed report."""
+    from ggzy.evaluation import award
+    from ggzy.evaluation.models import Step
 
     settings.GGZY_OPENDATA_CODES = CODES
-    for n in range(4):  # 评审委员会: five experts in the pool
-        user = signup(f"gpexpert{n}", f"评审专家{n}")
-        registry.membership_grant(actor=gw.world.staff, person=user.person, role=Role.EXPERT)
-    procurement.local_award_rules(actor=gw.world.staff)
-    tender = _open(gw, tmp_path)
+    experts = gp_experts(gw.world)
+    tender = gp_open(gw, tmp_path)
     with clock.frozen(tender.opening.closed_at + dt.timedelta(hours=1)):
-        evaluation_seed(lambda _msg: None)
-    session = EvaluationSession.objects.get(tender=tender)
+        session = evaluate_to_signed(tender, gw.world.staff, experts)
+        award.award_issue(actor=gw.world.tenderer, session=session)
+    session.refresh_from_db()
+    assert session.step == Step.AWARDED
+    assert session.publicity_from is None
     assert session.awarded_at is not None
     integrate()
     [row] = _rows("553")
@@ -254,11 +299,36 @@ def test_award_of_a_procurement_tender_reaches_553(gw: Any, tmp_path: Path, sett
 
 
 @pytest.mark.django_db
+def test_ocds_award_of_a_procurement_tender(gw: Any, tmp_path: Path, ocds_validators: Any) -> None:
+    """One ``award`` release at the purchaser's decision: the rank-1 supplier ``active``, the
+    others ``unsuccessful``, the tender ``complete``; no ``pending`` candidates (nothing was
+    publicised)."""
+    from ggzy.evaluation import award
+
+    experts = gp_experts(gw.world)
+    tender = gp_open(gw, tmp_path)
+    with clock.frozen(tender.opening.closed_at + dt.timedelta(hours=1)):
+        session = evaluate_to_signed(tender, gw.world.staff, experts)
+        award.award_issue(actor=gw.world.tenderer, session=session)
+    session.refresh_from_db()
+    releases = ocds.releases(ocds.context_for(gw.section))
+    for release in releases:
+        assert list(ocds_validators["release"].iter_errors(release)) == []
+    [decided] = [r for r in releases if r.get("awards")]
+    assert decided["tag"] == ["award"]
+    assert decided["date"] == ocds.context_for(gw.section).iso(session.awarded_at)
+    assert decided["tender"]["status"] == "complete"
+    statuses = {a["suppliers"][0]["name"]: a["status"] for a in decided["awards"]}
+    assert statuses.pop(session.winner.bidder.name) == "active"
+    assert sorted(statuses.values()) == ["unsuccessful", "unsuccessful"]
+
+
+@pytest.mark.django_db
 def test_517_rows_for_failed_and_terminated_tenders(stages: Any, tmp_path: Path) -> None:
     failed = stages.failed(tmp_path)
     tw = stages.world
     # a second tender, terminated while announced
-    other = _gp_world(tw)
+    other = gp_world(tw)
     termination.tender_terminate(
         actor=tw.world.tenderer, tender=other.tender, reason="采购需求发生重大变化"
     )

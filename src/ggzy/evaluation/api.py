@@ -89,6 +89,11 @@ def session_out(s: EvaluationSession, user: Any) -> dict[str, Any]:
         "publicity_from": s.publicity_from,
         "publicity_until": s.publicity_until,
         "awarded_at": s.awarded_at,
+        # "after_publicity" (works: 中标候选人公示, then 定标) or "purchaser" (政府采购: the
+        # purchaser decides straight from the signed report, 政府采购法实施条例第四十三条)
+        "award_path": award.AFTER_PUBLICITY
+        if award.has_candidate_publicity(s.tender)
+        else award.PURCHASER,
         "candidates": s.report.get("candidates", []) if s.step in selectors.PUBLIC_STEPS else [],
     }
     if watcher:
@@ -372,6 +377,8 @@ def sign(request: HttpRequest, session_id: int, body: SignIn) -> dict[str, Any]:
 
 @router.post("/sessions/{session_id}/publicity", summary="公示中标候选人")
 def publicity(request: HttpRequest, session_id: int) -> dict[str, Any]:
+    """Works tenders only: a rule set without candidate publicity (政府采购) answers 409
+    ``evaluation_state``; its award is ``POST …/award`` from the signed report."""
     user = request_user(request)
     s = award.publicity_start(actor=user, session=_session(request, session_id))
     return session_out(s, user)
@@ -411,8 +418,15 @@ def answer_objection(request: HttpRequest, objection_id: int, body: AnswerIn) ->
     return _obj_out(o)
 
 
-@router.post("/sessions/{session_id}/award", summary="定标并发出中标通知书")
+@router.post(
+    "/sessions/{session_id}/award",
+    summary="定标并发出中标通知书（政府采购：采购人确定中标（成交）供应商）",
+)
 def award_(request: HttpRequest, session_id: int) -> dict[str, Any]:
+    """``award_path`` "after_publicity" (works): from ``publicity`` once it has ended and every
+    objection is answered. "purchaser" (政府采购): from ``signed``, within
+    ``evaluation_report_days`` + ``award_decision_days`` of the signed report (else 4xx
+    ``period_expired``)."""
     user = request_user(request)
     s = award.award_issue(actor=user, session=_session(request, session_id))
     return session_out(s, user)

@@ -1,5 +1,16 @@
 """Candidates, publicity, objections, award and notices (中标候选人公示, 异议, 定标,
-中标通知书, 中标结果通知书) and the post-award deadlines (T21–T26)."""
+中标通知书, 中标结果通知书) and the post-award deadlines (T21–T26).
+
+Two award paths, chosen by the tender's rule set (data, not the trade type's name):
+
+* **after publicity** — a rule set with ``candidate_publicity_min_days`` (works tenders,
+  招标投标法实施条例第五十四、五十五条): report signed → 中标候选人公示 → objections answered →
+  定标; the written report (``award_report_days``) is reminded after the award.
+* **purchaser decision** — a rule set without it (政府采购, 政府采购法实施条例第四十三条): no
+  candidate publicity; the report reaches the purchaser within ``evaluation_report_days``, who
+  confirms the winner in the recommended order within ``award_decision_days``, straight from the
+  signed report; the notices and the result announcement go out with the decision.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +42,18 @@ from ggzy.evaluation.services import _at, _event, _h, _move, can_manage
 from ggzy.registry.models import Membership, MembershipStatus, Organization, Role
 from ggzy.rules import selectors as rules
 from ggzy.rules.timecalc import LOCAL_TZ
+from ggzy.tendering.models import Tender
 from ggzy.tendering.services import ruleset_of
+
+AFTER_PUBLICITY = "after_publicity"  # 中标候选人公示 → 定标 (招标投标法实施条例第五十四条)
+PURCHASER = "purchaser"  # 采购人确定中标（成交）供应商 (政府采购法实施条例第四十三条)
+PURCHASER_BASIS = "政府采购法实施条例第四十三条"
+
+
+def has_candidate_publicity(tender: Tender) -> bool:
+    """Whether the award of ``tender`` waits for a 中标候选人公示: its rule set has
+    ``candidate_publicity_min_days`` (works), or not (government procurement)."""
+    return ruleset_of(tender).applies("candidate_publicity_min_days")
 
 
 def _manager(actor: Any, session: EvaluationSession) -> None:
@@ -43,13 +65,21 @@ def _manager(actor: Any, session: EvaluationSession) -> None:
 
 def publicity_start(*, actor: Any, session: EvaluationSession) -> EvaluationSession:
     """公示中标候选人 (T21): within 3 days of the signed report, for ≥ 3 days (rule keys
-    ``candidate_publicity_start_days`` / ``candidate_publicity_min_days``)."""
+    ``candidate_publicity_start_days`` / ``candidate_publicity_min_days``). Refused when the
+    rule set has no candidate publicity (政府采购): the purchaser decides with
+    :func:`award_issue` straight from the signed report."""
     _manager(actor, session)
-    _at(session, Step.SIGNED)
     rs = ruleset_of(session.tender)
+    if not rs.applies("candidate_publicity_min_days"):
+        raise DomainError(
+            ErrorCode.EVALUATION_STATE,
+            "政府采购不公示中标候选人，采购人在评审报告送达后按顺序确定中标（成交）供应商"
+            f"（规则 {rs.label}；{rs.basis_for('award_decision_days') or PURCHASER_BASIS}）",
+            detail={"rule": rs.label, "decision": PURCHASER, "step": session.step},
+        )
+    _at(session, Step.SIGNED)
     now = clock.now()
-    signed_at = max(m.signed_at for m in session.members.all() if m.signed_at)
-    rules.check_within_period(rs, "candidate_publicity_start_days", signed_at, now)
+    rules.check_within_period(rs, "candidate_publicity_start_days", _signed_at(session), now)
     # the publicity runs through the whole last day (公示期不得少于3日: three full days after
     # the day of publication, DOMAIN §0.3 day counting), so it ends at 24:00 of that day
     until = rules.period_end_for(rs, "candidate_publicity_min_days", now)
@@ -69,6 +99,11 @@ def publicity_start(*, actor: Any, session: EvaluationSession) -> EvaluationSess
         )
         notices.candidates_publicised(session, actor)  # 中标候选人公示 on the portal
     return session
+
+
+def _signed_at(session: EvaluationSession) -> Any:
+    """When the report was complete: the last member's signature."""
+    return max(m.signed_at for m in session.members.all() if m.signed_at)
 
 
 def _bidder_org(
@@ -168,21 +203,54 @@ def _users_of(org: Organization | None, *roles: str) -> list[Any]:
     ]
 
 
+def _check_decision_period(rs: rules.RuleSetView, signed_at: Any, now: Any) -> None:
+    """The purchaser decides within ``award_decision_days`` of receiving the report, which
+    reaches it at the latest ``evaluation_report_days`` after signing (条例第四十三条): refused
+    with PERIOD_EXPIRED citing ``award_decision_days`` once both have run out."""
+    if not rs.applies("award_decision_days"):
+        return
+    received = signed_at
+    if rs.applies("evaluation_report_days"):
+        received = rules.period_end_for(rs, "evaluation_report_days", signed_at)
+    rules.check_within_period(rs, "award_decision_days", received, now)
+
+
 def award_issue(
     *, actor: Any, session: EvaluationSession, base_url: str | None = None
 ) -> EvaluationSession:
-    """定标 (T22): after publicity with every objection answered, the rank-1 candidate wins;
-    中标通知书 to the winner, 中标结果通知书 to every other bidder (T24); reminders for the
-    written report (T26, 15 days) and the contract (T25, 30 days)."""
+    """定标 (T22): the rank-1 non-rejected candidate wins; 中标通知书 to the winner, 中标结果通知书
+    to every other bidder (T24), 中标结果公告 on the portal; reminders for the written report
+    (T26, ``award_report_days``, when the rule set has it) and the contract (T25,
+    ``contract_days``).
+
+    After publicity (works): from PUBLICITY, once it has ended with every objection answered.
+    Purchaser decision (政府采购, no ``candidate_publicity_min_days``): from SIGNED, within
+    ``evaluation_report_days`` + ``award_decision_days`` of the signed report."""
     _manager(actor, session)
-    _at(session, Step.PUBLICITY)
+    rs = ruleset_of(session.tender)
     now = clock.now()
-    if session.publicity_until and now < session.publicity_until:
-        raise DomainError(
-            ErrorCode.PUBLICITY_NOT_ENDED, detail={"until": session.publicity_until.isoformat()}
-        )
-    if session.objections.filter(answered_at__isnull=True).exists():
-        raise DomainError(ErrorCode.EVALUATION_OBJECTION_PENDING)
+    # a session already in publicity finishes that path whatever the rules say now
+    decision = (
+        AFTER_PUBLICITY
+        if session.step == Step.PUBLICITY or rs.applies("candidate_publicity_min_days")
+        else PURCHASER
+    )
+    if decision == AFTER_PUBLICITY:
+        frm = Step.PUBLICITY
+        _at(session, frm)
+        if session.publicity_until and now < session.publicity_until:
+            raise DomainError(
+                ErrorCode.PUBLICITY_NOT_ENDED,
+                detail={"until": session.publicity_until.isoformat()},
+            )
+        if session.objections.filter(answered_at__isnull=True).exists():
+            raise DomainError(ErrorCode.EVALUATION_OBJECTION_PENDING)
+        basis = rs.basis_for("candidate_publicity_min_days")
+    else:
+        frm = Step.SIGNED
+        _at(session, frm)
+        _check_decision_period(rs, _signed_at(session), now)
+        basis = rs.basis_for("award_decision_days") or PURCHASER_BASIS
     winner = (
         session.reviews.filter(candidate_rank=1, rejected=False)
         .select_related("bidder", "bid")
@@ -190,12 +258,15 @@ def award_issue(
     )
     if winner is None:
         raise DomainError(ErrorCode.EVALUATION_STATE, "没有排名第一的中标候选人")
-    rs = ruleset_of(session.tender)
-    report_due = rules.period_end_for(rs, "award_report_days", now)
+    report_due = (
+        rules.period_end_for(rs, "award_report_days", now)
+        if rs.applies("award_report_days")
+        else None
+    )
     contract_due = rules.period_end_for(rs, "contract_days", now)
     tp = session.tender.section.tender_project
     with transaction.atomic():
-        _move(session, Step.PUBLICITY, Step.AWARDED, awarded_at=now, winner=winner.bid)
+        _move(session, frm, Step.AWARDED, awarded_at=now, winner=winner.bid)
         # re-checked under the write: an objection that raced the award pauses it
         if session.objections.filter(answered_at__isnull=True).exists():
             raise DomainError(ErrorCode.EVALUATION_OBJECTION_PENDING)
@@ -207,6 +278,8 @@ def award_issue(
                 "winner": winner.bidder.uscc,
                 "price": str(winner.price),
                 "report_sha256": session.report_sha256,
+                "decision": decision,
+                "basis": basis,
                 "written_report_due": report_due,
                 "contract_due": contract_due,
             },
@@ -226,13 +299,14 @@ def award_issue(
             )
         notices.award_published(session, actor)  # 中标结果公告 on the portal
         owners = _users_of(tp.tenderer, Role.TENDERER) + _users_of(tp.agency, Role.AGENCY)
-        for user in owners:
-            Reminder.objects.get_or_create(
-                session=session,
-                user=user,
-                kind=ReminderKind.WRITTEN_REPORT,
-                defaults={"due_at": report_due},
-            )
+        if report_due is not None:
+            for user in owners:
+                Reminder.objects.get_or_create(
+                    session=session,
+                    user=user,
+                    kind=ReminderKind.WRITTEN_REPORT,
+                    defaults={"due_at": report_due},
+                )
         for user in owners + _users_of(winner.bidder, Role.BIDDER):
             Reminder.objects.get_or_create(
                 session=session,

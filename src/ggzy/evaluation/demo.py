@@ -127,15 +127,23 @@ def seed(log: Callable[[str], None]) -> None:
     for m in members:
         reports.report_sign(actor=m.user, session=session, report_sha256=session.report_sha256)
     session.refresh_from_db()
-    manager = reps[0] if reps else staff
+    _award(reps[0] if reps else staff, session)
+    session = EvaluationSession.objects.get(pk=session.pk)
+    log(
+        f"evaluation: {tender.title} evaluated by {len(members)} members, "
+        f"{len(session.report.get('candidates', []))} candidates, awarded; notices issued"
+    )
+
+
+def _award(manager: Any, session: EvaluationSession) -> None:
+    """Works: 中标候选人公示 for 3 days, then 定标. 政府采购: the purchaser confirms the rank-1
+    supplier from the signed report (条例第四十三条), no 公示."""
+    if not award.has_candidate_publicity(session.tender):
+        award.award_issue(actor=manager, session=session)
+        return
     award.publicity_start(actor=manager, session=session)
     session.refresh_from_db()
     assert session.publicity_until is not None
     at = max(clock.now(), session.publicity_until + dt.timedelta(minutes=1))
     with clock.frozen(at):  # ⏩ past the 3-day candidate publicity
         award.award_issue(actor=manager, session=session)
-    session = EvaluationSession.objects.get(pk=session.pk)
-    log(
-        f"evaluation: {tender.title} evaluated by {len(members)} members, "
-        f"{len(session.report.get('candidates', []))} candidates, awarded; notices issued"
-    )

@@ -168,9 +168,19 @@ def award_releases(ctx: Any) -> list[dict[str, Any]]:
                 }
             )
         return out
-    if session.step not in CANDIDATES_PUBLIC or session.publicity_from is None:
+    if session.step not in CANDIDATES_PUBLIC:
         return []
     candidates = _candidates(session)
+    if session.publicity_from is not None:  # 政府采购 has no candidate publicity (条例43)
+        out.append(_publicity_release(ctx, session, candidates))
+    if session.step != Step.AWARDED or session.awarded_at is None or session.winner is None:
+        return out
+    return [*out, _decision_release(ctx, session, candidates, update=bool(out))]
+
+
+def _publicity_release(
+    ctx: Any, session: EvaluationSession, candidates: list[BidReview]
+) -> dict[str, Any]:
     publicity_notice = _public_notice(session, "candidates")
     pending = []
     for review in candidates:
@@ -191,17 +201,18 @@ def award_releases(ctx: Any) -> list[dict[str, Any]]:
                 }
             ]
         pending.append(award)
-    out.append(
-        {
-            "key": "award-publicity",
-            "date": session.publicity_from,
-            "tag": ["award"],
-            "parties": [ctx.party(r.bidder, "tenderer") for r in candidates],
-            "awards": pending,
-        }
-    )
-    if session.step != Step.AWARDED or session.awarded_at is None or session.winner is None:
-        return out
+    return {
+        "key": "award-publicity",
+        "date": session.publicity_from,
+        "tag": ["award"],
+        "parties": [ctx.party(r.bidder, "tenderer") for r in candidates],
+        "awards": pending,
+    }
+
+
+def _decision_release(
+    ctx: Any, session: EvaluationSession, candidates: list[BidReview], *, update: bool
+) -> dict[str, Any]:
     winner_id = session.winner_id
     result_notice = _public_notice(session, "award")
     awards = []
@@ -227,17 +238,14 @@ def award_releases(ctx: Any) -> list[dict[str, Any]]:
                     }
                 ]
         awards.append(award)  # unsuccessful ones keep the offered price they were proposed at
-    out.append(
-        {
-            "key": "award",
-            "date": session.awarded_at,
-            "tag": ["awardUpdate"],
-            "parties": parties,
-            "tender": {"id": ctx.section.code, "status": "complete"},
-            "awards": awards,
-        }
-    )
-    return out
+    return {
+        "key": "award",
+        "date": session.awarded_at,
+        "tag": ["awardUpdate" if update else "award"],
+        "parties": parties,
+        "tender": {"id": ctx.section.code, "status": "complete"},
+        "awards": awards,
+    }
 
 
 # ---- data-spec tables -----------------------------------------------------------------

@@ -83,6 +83,8 @@ def _context(request: HttpRequest, session: EvaluationSession) -> dict[str, Any]
         "next_label": STEP_LABELS.get(_next_step(session) or "", ""),
         "candidates": session.report.get("candidates", []),
         "public": session.step in selectors.PUBLIC_STEPS,
+        # 政府采购: no candidate publicity, the purchaser decides on the signed report
+        "purchaser_decides": not award.has_candidate_publicity(session.tender),
     }
 
 
@@ -202,7 +204,10 @@ def _act(request: HttpRequest, session: EvaluationSession, action: str) -> str: 
         award.objection_answer(actor=u, objection=o, answer=p.get("answer", ""))
         return _("已答复异议")
     if action == "award":
+        frm = session.step
         award.award_issue(actor=u, session=session)
+        if frm == Step.SIGNED:
+            return _("已确定中标（成交）供应商，通知书已发出，结果已公告")
         return _("已定标，通知书已发出")
     raise DomainError(ErrorCode.NOT_FOUND, "未知操作")
 

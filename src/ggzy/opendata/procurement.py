@@ -545,49 +545,6 @@ def register() -> None:
 
 # ---- demo ------------------------------------------------------------------------------
 
-LOCAL_AWARD_KEYS: dict[str, Any] = {
-    # the evaluation app's award path (中标候选人公示 → 定标 → 书面报告) reads these; the
-    # national gp rule sets have result announcement keys instead (条例43), so a centre that
-    # runs procurement awards through it publishes them as a local version
-    "candidate_publicity_start_days": 5,
-    "candidate_publicity_min_days": 1,
-    "award_report_days": 7,
-}
-
-
-LOCAL_AWARD_BASIS = "政府采购法实施条例第四十三条（本地规则：结果确定前公示）"
-
-
-def local_award_rules(
-    *, actor: Any, effective_from: dt.datetime | None = None, retroactive: bool = False
-) -> Any:
-    """Publish ``gp.open@2026.2``: ``gp.open``'s rules in force plus :data:`LOCAL_AWARD_KEYS`
-    (working days, 政府采购法实施条例第四十三条 for the basis), through the rules service."""
-    from ggzy.rules import selectors as rules
-    from ggzy.rules import services as rules_services
-
-    current = rules.ruleset_for("gp.open")
-    content = dict(current.content)
-    content.update(LOCAL_AWARD_KEYS)
-    content["day_units"] = {
-        **dict(content.get("day_units") or {}),
-        **dict.fromkeys(LOCAL_AWARD_KEYS, "working"),
-    }
-    content["basis"] = {
-        **dict(content.get("basis") or {}),
-        **dict.fromkeys(
-            LOCAL_AWARD_KEYS, "政府采购法实施条例第四十三条（本地规则：结果确定前公示）"
-        ),
-    }
-    return rules_services.ruleset_publish(
-        actor=actor,
-        trade_type="gp.open",
-        version="2026.2",
-        content=content,
-        effective_from=effective_from,
-        retroactive=retroactive,
-    )
-
 
 def _demo_bid(tender: Any, user: Any, org: Any, amount: str) -> tuple[Any, Any, Any]:
     """Seal a small bid package to the tender's opening key and submit it in chunks."""
@@ -644,13 +601,14 @@ def _demo_bid(tender: Any, user: Any, org: Any, amount: str) -> tuple[Any, Any, 
 
 def demo(log: Any) -> None:
     """One 政府采购-公开招标 through an agency, from entry to award (so it reaches 553),
-    dated in the past like the lifecycle demo; three suppliers respond and decrypt."""
+    dated in the past like the lifecycle demo; three suppliers respond and decrypt. No
+    中标候选人公示: the purchaser confirms the winner straight from the signed evaluation report
+    (政府采购法实施条例第四十三条; rule keys ``evaluation_report_days``/``award_decision_days``)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from ggzy.accounts.models import User
     from ggzy.bidkit.release import build_release
     from ggzy.crypto import envelope as env
-    from ggzy.evaluation.demo import seed as evaluation_seed
     from ggzy.projects import services as projects
     from ggzy.registry.models import Membership, Role, TradingCentre
     from ggzy.tendering import opening
@@ -670,7 +628,6 @@ def demo(log: Any) -> None:
     assert owner is not None
     assert centre is not None
     t0 = clock.now() - dt.timedelta(days=45)
-    local_award_rules(actor=staff, effective_from=t0 - dt.timedelta(minutes=1), retroactive=True)
     with clock.frozen(t0):
         project = projects.project_register(
             actor=tenderer,
@@ -749,5 +706,13 @@ def demo(log: Any) -> None:
         session = opening.opening_close(actor=staff, tender=tender)
     assert session.closed_at is not None
     with clock.frozen(session.closed_at + dt.timedelta(hours=2)):
-        evaluation_seed(log)  # the committee, scores, report, publicity, award
+        _demo_award(log)
     log(f"procurement: {tender.title} — opened, evaluated and awarded (tables 550–557)")
+
+
+def _demo_award(log: Any) -> None:
+    """The evaluation demo's committee, scores and signed report; for a procurement tender it
+    then has the purchaser confirm the rank-1 supplier (条例第四十三条, no 中标候选人公示)."""
+    from ggzy.evaluation.demo import seed as evaluation_seed
+
+    evaluation_seed(log)
