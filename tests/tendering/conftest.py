@@ -48,6 +48,18 @@ class TenderWorld:
             **extra,
         )
 
+    def release_shares(self, roles: tuple[str, ...] = ("centre", "supervisor")) -> None:
+        """The custodians of ``roles`` unseal and release their key shares (after the deadline)."""
+        from ggzy.tendering import bids, keyshare
+        from ggzy.tendering.models import CustodianShare
+
+        for role in roles:
+            share = CustodianShare.objects.get(tender=self.tender, role=role)
+            plain = keyshare.open_sealed_share(
+                bytes(share.wrapped_share), self.custodian_keys[role]
+            )
+            bids.share_release(actor=self.custodians[role], share=share, plaintext_share=plain)
+
     def seal(
         self,
         plaintext: bytes,

@@ -12,8 +12,8 @@ from tests.tendering.helpers import Bidder, package, third_bidder
 from ggzy import clock
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.ledger.models import Entry
-from ggzy.tendering import bids, keyshare, opening
-from ggzy.tendering.models import Consistency, CustodianShare, TenderStatus
+from ggzy.tendering import opening
+from ggzy.tendering.models import Consistency, TenderStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,8 @@ def _third(tw):
 
 
 def _release_shares(tw, tender, roles):
-    for role in roles:
-        share = CustodianShare.objects.get(tender=tender, role=role)
-        plain = keyshare.open_sealed_share(bytes(share.wrapped_share), tw.custodian_keys[role])
-        bids.share_release(actor=tw.custodians[role], share=share, plaintext_share=plain)
+    assert tender.pk == tw.tender.pk
+    tw.release_shares(tuple(roles))
 
 
 def test_full_opening_with_custodians_and_a_tampered_bid(tw, tmp_path):

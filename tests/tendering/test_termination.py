@@ -318,10 +318,13 @@ def test_termination_during_opening_leaves_the_other_bids_sealed(tw: Any, tmp_pa
         with pytest.raises(DomainError) as exc:
             people[1].release()
         assert exc.value.code == ErrorCode.TENDER_STATE
-        with pytest.raises(DomainError):
+        # refused because the opening stopped (not for want of key shares or of time)
+        with pytest.raises(DomainError) as exc:
             opening.custodian_decrypt(actor=tw.world.staff, bid=people[2].bid)
-        with pytest.raises(DomainError):
+        assert exc.value.message == "开标不在该阶段"
+        with pytest.raises(DomainError) as exc:
             opening.opening_record(actor=tw.world.staff, tender=tender)
+        assert exc.value.message == "开标不在该阶段"
     still_sealed = people[1].bid.opening
     still_sealed.refresh_from_db()
     assert still_sealed.decrypted_at is None
@@ -385,3 +388,113 @@ def test_manage_page_offers_termination_only_to_managers(live_server: Any, tw: A
         assert r.status_code == 403
     tender.refresh_from_db()
     assert tender.status == TenderStatus.ANNOUNCED
+
+
+def _opening_with_three(tw: Any, tmp_path: Path) -> tuple[Tender, list[Bidder]]:
+    tender = tw.publish()
+    people = [
+        Bidder(tw, tw.world.bidder, tw.world.bidder_org, tw.bidder_signing),
+        Bidder(tw, tw.other_bidder, tw.other_org, tw.other_signing),
+        third_bidder(tw),
+    ]
+    for i, b in enumerate(people):
+        b.submit(package(tmp_path, f"p{i}", f"2880000{i}.00"))
+    return tender, people
+
+
+@pytest.mark.django_db
+def test_no_termination_once_the_prices_are_read_out(tw: Any, tmp_path: Path) -> None:
+    """After the opening record (every price read out) the tenderer cannot call the tender
+    off (实施条例第三十一条): refused, nothing changed, and the page no longer offers it."""
+    tender, people = _opening_with_three(tw, tmp_path)
+    with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
+        opening.opening_start(actor=tw.world.staff, tender=tender)
+        for b in people:
+            b.release()
+        opening.opening_record(actor=tw.world.staff, tender=tender)
+        tender.refresh_from_db()
+        assert tender.status == TenderStatus.OPENING
+        assert not termination.can_terminate(tender, tw.world.tenderer)
+        before = _state()
+        with pytest.raises(DomainError) as exc:
+            termination.tender_terminate(actor=tw.world.tenderer, tender=tender, reason=REASON)
+        assert exc.value.code == ErrorCode.TENDER_STATE
+        assert "开标记录已形成" in exc.value.message
+        assert _state() == before
+        assert OpeningSession.objects.get(tender=tender).state == OpeningState.RECORDED
+
+
+@pytest.mark.django_db
+def test_a_decryption_racing_the_termination_is_not_recorded(
+    tw: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bid's file work runs outside the transaction; a termination committed meanwhile
+    wins: the decryption is refused and the bid stays sealed (no price, no ledger entry)."""
+    tender, people = _opening_with_three(tw, tmp_path)
+    real_open = opening._open_bid
+
+    def open_then_terminated(bid: Bid, **kw: Any) -> Any:
+        done = real_open(bid, **kw)
+        termination.tender_terminate(
+            actor=tw.world.tenderer, tender=Tender.objects.get(pk=tender.pk), reason=REASON
+        )
+        return done
+
+    monkeypatch.setattr(opening, "_open_bid", open_then_terminated)
+    with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
+        opening.opening_start(actor=tw.world.staff, tender=tender)
+        with pytest.raises(DomainError) as exc:
+            people[0].release()
+    assert exc.value.code == ErrorCode.TENDER_STATE
+    row = people[0].bid.opening
+    row.refresh_from_db()
+    assert row.decrypted_at is None
+    assert row.price == {}
+    assert not Entry.objects.filter(event_type="tendering:opening:decrypted").exists()
+
+
+@pytest.mark.django_db
+def test_a_custodian_batch_racing_the_termination_opens_nothing(
+    tw: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tender, _ = _opening_with_three(tw, tmp_path)
+    real_key = opening.opening_private_key
+
+    def key_then_terminated(t: Tender) -> Any:
+        key = real_key(t)
+        termination.tender_terminate(
+            actor=tw.world.tenderer, tender=Tender.objects.get(pk=tender.pk), reason=REASON
+        )
+        return key
+
+    with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
+        opening.opening_start(actor=tw.world.staff, tender=tender)
+        tw.release_shares()
+        monkeypatch.setattr(opening, "opening_private_key", key_then_terminated)
+        with pytest.raises(DomainError) as exc:
+            opening.custodian_decrypt_all(actor=tw.world.staff, tender=tender)
+    assert exc.value.code == ErrorCode.TENDER_STATE
+    assert not Entry.objects.filter(event_type="tendering:opening:decrypted").exists()
+
+
+@pytest.mark.django_db
+def test_a_reason_with_control_characters_is_refused(tw: Any) -> None:
+    tender = tw.publish()
+    before = _state()
+    with pytest.raises(DomainError) as exc:
+        termination.tender_terminate(actor=tw.world.tenderer, tender=tender, reason="原因\x00b")
+    assert exc.value.code == ErrorCode.VALIDATION
+    assert exc.value.field == "reason"
+    assert _state() == before
+
+
+@pytest.mark.django_db
+def test_a_tender_with_the_longest_title_can_still_be_terminated(tw: Any) -> None:
+    """The 终止公告's title is the tender's title shortened, never a refusal."""
+    tender = tw.publish()
+    Tender.objects.filter(pk=tender.pk).update(title="长" * 600)
+    tender.refresh_from_db()
+    termination.tender_terminate(actor=tw.world.tenderer, tender=tender, reason=REASON)
+    notice = Notice.objects.get(stage=Stage.TERMINATION)
+    assert len(notice.title) == 600
+    assert notice.title.endswith("…（终止公告）")

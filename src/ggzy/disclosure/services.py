@@ -39,6 +39,19 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 SECRET_CONTEXT = "disclosure.webhook_secret"  # noqa: S105 - an AAD label
 SUBSCRIBER_CONTEXT = "disclosure.subscriber"
 _REGION = re.compile(r"^\d{6}$")
+TITLE_MAX = 600
+
+
+def derived_title(title: str, suffix: str) -> str:
+    """A stage notice's title: the tender's title with the stage in brackets, the tender's
+    part shortened (…) when both would pass ``TITLE_MAX`` — a 600-character tender title must
+    not make its 终止公告 or 流标公告 impossible to publish."""
+    tail = f"（{suffix}）"
+    if len(title) + len(tail) <= TITLE_MAX:
+        return title + tail
+    return title[: TITLE_MAX - len(tail) - 1] + "…" + tail
+
+
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLOCK_END = re.compile(r"</(p|div|li|tr|h[1-6]|blockquote|table|ul|ol)>|<br\s*/?>", re.I)
 
@@ -82,7 +95,7 @@ def notice_publish(
     title = (title or "").strip()
     errors = {
         "stage": stage not in Stage.values,
-        "title": not title or len(title) > 600,
+        "title": not title or len(title) > TITLE_MAX,
         "region_code": not _REGION.match(region_code or ""),
         "trade_type": not trade_type or len(trade_type) > 40,
         "subject_code": not subject_code or len(subject_code) > 40,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from ggzy.disclosure.models import Notice, Stage
-from ggzy.disclosure.services import notice_publish
+from ggzy.disclosure.services import derived_title, notice_publish
 from ggzy.tendering.models import (
     Clarification,
     OpeningSession,
@@ -100,7 +100,7 @@ def clarification_issued(clar: Clarification, actor: Any) -> Notice:
         actor=actor,
         key=f"tendering:clarification:{clar.pk}",
         stage=Stage.CLARIFICATION,
-        title=f"{tender.title}（澄清或修改）",
+        title=derived_title(tender.title, "澄清或修改"),
         body_html=clar.content_html + moved,
         facts={"new_deadline": clar.new_deadline.isoformat()},
         published_at=clar.issued_at,
@@ -148,7 +148,7 @@ def opening_closed(session: OpeningSession, actor: Any) -> Notice | None:
             actor=actor,
             key=f"tendering:opening:{session.pk}:record",
             stage=Stage.OPENING_RECORD,
-            title=f"{tender.title}（开标记录）",
+            title=derived_title(tender.title, "开标记录"),
             body_html=(
                 f"<p>开标时间：{_local(session.started_at)}；开标地点："
                 f"{escape(tender.opening_place)}；有效投标 {record.get('valid_bids', 0)} 家。</p>"
@@ -183,7 +183,7 @@ def tender_failed(tender: Tender, actor: Any, *, session: OpeningSession | None 
         actor=actor,
         key=f"tendering:tender:{tender.pk}:failed",
         stage=Stage.FAILED,
-        title=f"{tender.title}（流标公告）",
+        title=derived_title(tender.title, "流标公告"),
         body_html=f"<p>本标段招标失败（流标）：{escape(reason)}"
         "（招标投标法第二十八条、实施条例第四十四条）。招标人将依法重新招标。</p>"
         + _record_table(record),
@@ -202,7 +202,7 @@ def tender_terminated(tender: Tender, actor: Any) -> Notice:
         actor=actor,
         key=f"tendering:tender:{tender.pk}:terminated",
         stage=Stage.TERMINATION,
-        title=f"{tender.title}（终止公告）",
+        title=derived_title(tender.title, "终止公告"),
         body_html=f"<p>本招标已终止。{escape(said)}招标人将退还招标文件费用及投标保证金和银行同期存款利息"
         "（实施条例第三十一条）。</p>",
         facts={},

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from ggzy.disclosure.models import Notice, Stage
-from ggzy.disclosure.services import notice_publish
+from ggzy.disclosure.services import derived_title, notice_publish
 from ggzy.evaluation.models import EvaluationSession
 
 SOURCE = "evaluation"
@@ -81,7 +81,7 @@ def candidates_publicised(session: EvaluationSession, actor: Any) -> Notice:
         actor=actor,
         key=f"evaluation:session:{session.pk}:candidates",
         stage=Stage.CANDIDATE_PUBLICITY,
-        title=f"{tender.title}（中标候选人公示）",
+        title=derived_title(tender.title, "中标候选人公示"),
         body_html=body,
         facts={
             "budget": _budget(session),
@@ -122,7 +122,7 @@ def award_published(session: EvaluationSession, actor: Any) -> Notice:
         actor=actor,
         key=f"evaluation:session:{session.pk}:award",
         stage=Stage.AWARD_RESULT,
-        title=f"{tender.title}（中标结果公告）",
+        title=derived_title(tender.title, "中标结果公告"),
         body_html=body,
         facts={
             "budget": _budget(session),

@@ -275,9 +275,28 @@ def _write_opened(rows: list[BidOpening]) -> None:
         cursor.executemany(sql, params)
 
 
+def _still_decrypting(session_id: int) -> None:
+    """Lock the opening session and check it is still in its decryption window: a tender
+    terminated (终止招标) while a bid was being decrypted keeps that bid sealed. Termination
+    changes the session under the same row lock, so one of the two waits for the other."""
+    locked = OpeningSession.objects.select_for_update().filter(
+        pk=session_id, state=OpeningState.DECRYPTING
+    )
+    if not list(locked.values_list("pk", flat=True)):
+        raise DomainError(ErrorCode.TENDER_STATE, "开标已不在解密阶段（招标可能已终止）")
+
+
+def _lock_tender(tender: Tender) -> None:
+    """The tender row first, then its opening session: the order termination (终止招标) takes,
+    so a closing opening and a termination wait for each other instead of deadlocking."""
+    list(Tender.objects.select_for_update().filter(pk=tender.pk).values_list("pk", flat=True))
+
+
 def _record_opened(opening: BidOpening, how: str, actor: Any, done: opener.Opened) -> BidOpening:
-    """Record one decryption (and its ledger entry); a bid decrypted meanwhile is a conflict."""
+    """Record one decryption (and its ledger entry); a bid decrypted meanwhile is a conflict,
+    an opening stopped meanwhile (终止招标) a state error."""
     with transaction.atomic():
+        _still_decrypting(opening.session_id)
         _apply_opened(opening, how, actor, done)
         changed = BidOpening.objects.filter(pk=opening.pk, decrypted_at__isnull=True).update(
             **{name: getattr(opening, name) for name in _OPENED_FIELDS}
@@ -377,6 +396,7 @@ def custodian_decrypt_all(*, actor: Any, tender: Tender) -> int:
     session = _session(tender, OpeningState.DECRYPTING)
     key = opening_private_key(tender)
     with transaction.atomic():
+        _still_decrypting(session.pk)  # a termination committed meanwhile stops the batch
         # the rows are locked for the batch: a bidder releasing its key meanwhile waits, then
         # finds its bid decrypted (CONFLICT) instead of overwriting the record
         pending = list(
@@ -442,6 +462,7 @@ def opening_record(*, actor: Any, tender: Tender) -> OpeningSession:
     }
     canonical = canonical_json(record)
     with transaction.atomic():
+        _lock_tender(tender)
         changed = OpeningSession.objects.filter(
             pk=session.pk, state=OpeningState.DECRYPTING
         ).update(
@@ -540,6 +561,7 @@ def opening_close(*, actor: Any, tender: Tender) -> OpeningSession:
     ):
         raise DomainError(ErrorCode.TENDER_STATE, "尚有开标异议未答复")
     with transaction.atomic():
+        _lock_tender(tender)
         if (
             OpeningSession.objects.filter(pk=session.pk, state=OpeningState.RECORDED).update(
                 state=OpeningState.CLOSED, closed_at=clock.now()

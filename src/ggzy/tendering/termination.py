@@ -1,7 +1,8 @@
 """终止招标 (terminating a tender, DOMAIN T32; 招标投标法实施条例第三十一条).
 
 The tenderer, its agency or centre staff may terminate a tender that is announced (before or
-after the bid deadline) or in its opening; never one whose opening ended (开标完成, then
+after the bid deadline) or whose opening is still in its decryption window; never once the
+opening record is made (every price read out), nor one whose opening ended (开标完成, then
 evaluation and award), one that failed (流标) or one already terminated. In one transaction:
 
 * the status moves to ``terminated`` by compare-and-set, with the reason and the time;
@@ -52,6 +53,7 @@ def can_terminate(tender: Tender, actor: Any) -> bool:
         tender.status in TERMINABLE
         and has_perm(actor, Perm.TENDERING_TENDER_WRITE)
         and can_manage_tender(actor, tender.section.tender_project)
+        and not _prices_read(tender)
     )
 
 
@@ -65,7 +67,17 @@ def _check_reason(reason: str) -> str:
         )
     if len(reason) > REASON_MAX:
         raise DomainError(ErrorCode.VALIDATION, f"终止原因不能超过 {REASON_MAX} 字", field="reason")
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in reason):
+        raise DomainError(ErrorCode.VALIDATION, "终止原因含有不可见的控制字符", field="reason")
     return reason
+
+
+def _prices_read(tender: Tender) -> bool:
+    """The opening record is made (开标记录: every price read out): too late to terminate — a
+    tenderer who has seen the prices cannot call the tender off (实施条例第三十一条)."""
+    return OpeningSession.objects.filter(
+        tender=tender, state__in=[OpeningState.RECORDED, OpeningState.CLOSED]
+    ).exists()
 
 
 def _notify_bidders(tender: Tender, org_ids: set[int], now: Any) -> int:
@@ -128,8 +140,15 @@ def tender_terminate(*, actor: Any, tender: Tender, reason: str) -> Tender:
                 field="status",
                 detail={"status": locked.status},
             )
+        if _prices_read(tender):
+            raise DomainError(
+                ErrorCode.TENDER_STATE,
+                f"开标记录已形成，投标报价已公开，不能再终止招标（{RULE_BASIS}）",
+                field="status",
+                detail={"status": before},
+            )
         stopped = OpeningSession.objects.filter(
-            tender=tender, state__in=[OpeningState.DECRYPTING, OpeningState.RECORDED]
+            tender=tender, state=OpeningState.DECRYPTING
         ).update(state=OpeningState.TERMINATED, version=F("version") + 1)
         Deposit.objects.filter(tender=tender, refund_due_at__isnull=True).update(
             refund_due_at=now, refund_reason=REFUND_REASON
