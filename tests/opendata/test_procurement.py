@@ -325,9 +325,11 @@ def test_ocds_award_of_a_procurement_tender(gw: Any, tmp_path: Path, ocds_valida
 
 @pytest.mark.django_db
 def test_517_rows_for_failed_and_terminated_tenders(stages: Any, tmp_path: Path) -> None:
+    """A works tender's 流标 is a 517 row; a procurement tender's 终止公告 is a 552 更正事项
+    row instead (517's project code must match a 501 row, which procurement projects never
+    have)."""
     failed = stages.failed(tmp_path)
     tw = stages.world
-    # a second tender, terminated while announced
     other = gp_world(tw)
     termination.tender_terminate(
         actor=tw.world.tenderer, tender=other.tender, reason="采购需求发生重大变化"
@@ -335,22 +337,43 @@ def test_517_rows_for_failed_and_terminated_tenders(stages: Any, tmp_path: Path)
     integrate()
     rows = {r.record_id: r for r in _rows("517")}
     _check("517", list(rows.values()))
+    assert set(rows) == {f"failed-{failed.opening.pk}"}
     f = rows[f"failed-{failed.opening.pk}"]
     assert f.row["EXCEPITON_TYPE"] == "1"
     assert f.row["BID_SECTION_CODE"] == failed.section.code
     assert f.row["EXCEPITON_NAME"].endswith("（流标）")
-    t = rows[f"terminated-{other.tender.pk}"]
-    assert t.row["EXCEPITON_TYPE"] == "3"  # announcement withdrawn before any opening
-    assert "采购需求发生重大变化" in t.row["EXCEPITON_INFOR"]
-    other.tender.refresh_from_db()
-    assert t.row["APPROVAL_TIME"] == tables.dt14(other.tender.terminated_at)
-    assert t.published_at is not None
     assert f.published_at is not None
+    corrections = {r.record_id: r for r in _rows("552")}
+    _check("552", list(corrections.values()))
+    gp = corrections[f"terminated-{other.tender.pk}"]
+    assert gp.row["TERMINATION_BULLETIN_TITLE"].endswith("（终止公告）")
+    assert len(gp.row["TERMINATION_BULLETIN_TITLE"]) <= 50
+    assert "采购需求发生重大变化" in gp.row["TERMINATION_BULLETIN_CONTENT"]
+    assert gp.row["IS_POSTPONE"] == "0"
+    assert gp.published_at is not None
     report = quality.report()
     t517 = next(x for x in report["tables"] if x["code"] == "517")
-    assert t517["rows"] == 2
-    assert t517["complete"] == 2
-    assert t517["timeliness"]["measured"] == 2
+    assert t517["rows"] == 1
+    assert t517["complete"] == 1
+    assert t517["timeliness"]["measured"] == 1
+
+
+@pytest.mark.django_db
+def test_517_row_for_a_terminated_works_tender(stages: Any) -> None:
+    works = stages.announced()
+    termination.tender_terminate(
+        actor=stages.world.world.tenderer, tender=works, reason="建设规模调整"
+    )
+    integrate()
+    [t] = _rows("517")
+    _check("517", [t])
+    assert t.record_id == f"terminated-{works.pk}"
+    assert t.row["EXCEPITON_TYPE"] == "3"  # announcement withdrawn before any opening
+    assert "建设规模调整" in t.row["EXCEPITON_INFOR"]
+    works.refresh_from_db()
+    assert t.row["APPROVAL_TIME"] == tables.dt14(works.terminated_at)
+    assert t.published_at is not None
+    assert not [r for r in _rows("552") if r.record_id.startswith("terminated-")]
 
 
 @pytest.mark.django_db
@@ -392,15 +415,18 @@ def test_termination_is_a_feed_event(stages: Any) -> None:
     items = feed.read(0, 500).items
     [item] = [i for i in items if i["event_type"] == "tendering:tender:terminated"]
     assert item["ocid"] == ocds.ocid_for(tender.section.unified_deal_code)
-    assert item["tables"] == ["517"]
+    assert item["tables"] == ["517", "552"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_tables_over_http(live_server: Any, gw: Any, api_as: Any) -> None:
     termination.tender_terminate(actor=gw.world.tenderer, tender=gw.tender, reason="项目取消")
     api = api_as("regulator")
-    for code in ("517", "550", "551", "552"):
+    for code in ("550", "551", "552"):  # the 终止公告 is a 552 row
         r = api.get(f"/opendata/tables/{code}")
         assert r.status_code == 200, (code, r.text)
         assert r.json()["rows"], code
+    r = api.get("/opendata/tables/517")  # works tenders only
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == []
     assert api_as("bidder").get("/opendata/tables/550").status_code == 403

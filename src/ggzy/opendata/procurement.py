@@ -240,7 +240,83 @@ def correction_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
                 },
             )
         )
-    return with_times(rows, "tendering.clarification", ["tendering:clarification:issued"])
+    return [
+        *with_times(rows, "tendering.clarification", ["tendering:clarification:issued"]),
+        *_stopped_rows(since),
+    ]
+
+
+def _stopped_rows(since: dt.datetime | None) -> list[ExportRow]:
+    """终止公告 and 废标 (a failed opening) of procurement tenders as 更正事项 (552, whose
+    fields are ``TERMINATION_BULLETIN_*``; ``IS_POSTPONE`` 0)."""
+    from ggzy.tendering.models import OpeningSession, OpeningState, Tender, TenderStatus
+
+    def row(t: Any, key: str, suffix: str, content: str, at: dt.datetime) -> ExportRow:
+        s = t.section
+        return ExportRow(
+            record_id=key,
+            ocid=ocid_for(s.unified_deal_code),
+            event_at=at,
+            row={
+                "PURCHASE_PROJECT_CODE": s.tender_project.code,
+                "PURCHASE_PROJECT_NAME": s.tender_project.name,
+                "PURCHASE_SECTION_CODE": s.code,
+                "UNIFIED_DEAL_CODE": s.unified_deal_code,
+                "TERMINATION_BULLETIN_TITLE": _short(t.title, 50, suffix),
+                "TERMINATION_BULLETIN_CONTENT": content,
+                "MODIFICATION_START_TIME": dt14(at),
+                "IS_POSTPONE": flag(False),
+                "POST_BID_CLOSING_TIME": "",
+                "URL": abs_url("tendering:detail", t.pk),
+            },
+        )
+
+    terminated = [
+        row(
+            t,
+            f"terminated-{t.pk}",
+            "（终止公告）",
+            f"本采购项目已终止。终止原因：{t.termination_reason}",
+            t.terminated_at,
+        )
+        for t in since_filter(
+            procurement_only(
+                Tender.objects.filter(status=TenderStatus.TERMINATED, terminated_at__isnull=False),
+                "section__tender_project__",
+            ).select_related("section__tender_project"),
+            "terminated_at",
+            since,
+        ).order_by("terminated_at", "pk")
+    ]
+    failed = [
+        row(
+            session.tender,
+            f"failed-{session.pk}",
+            "（废标公告）",
+            "符合要求的供应商不足三家，予以废标（政府采购法第三十六条）",
+            session.started_at,
+        )
+        for session in since_filter(
+            procurement_only(
+                OpeningSession.objects.filter(state=OpeningState.FAILED),
+                "tender__section__tender_project__",
+            ).select_related("tender__section__tender_project"),
+            "started_at",
+            since,
+        ).order_by("started_at", "pk")
+    ]
+    for rows, subject, events in (
+        (terminated, "tendering.tender", ["tendering:tender:terminated"]),
+        (
+            failed,
+            "tendering.openingsession",
+            ["tendering:opening:failed", "tendering:opening:recorded"],
+        ),
+    ):
+        times = published_times(subject, [r.record_id.split("-", 1)[1] for r in rows], events)
+        for r in rows:
+            r.published_at = times.get(r.record_id.split("-", 1)[1], (None, None))[1]
+    return terminated + failed
 
 
 # ---- 553 中标（成交）结果公告 --------------------------------------------------------------
@@ -446,13 +522,16 @@ def _abnormity(
 
 def abnormity_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
     """流标 (a failed opening: ``EXCEPITON_TYPE`` 1) and 终止招标 (2 when the opening had
-    begun — 终止开标, else 3 — the announcement withdrawn by the 终止公告)."""
+    begun — 终止开标, else 3 — the announcement withdrawn by the 终止公告) of works tenders:
+    517's ``TENDER_PROJECT_CODE`` must match a 501 row, which procurement projects never have
+    (their 终止/废标 notices are 552 更正事项 rows, :func:`correction_rows`)."""
     from ggzy.tendering.models import OpeningSession, OpeningState, Tender, TenderStatus
 
     failed: list[ExportRow] = []
-    qs = OpeningSession.objects.filter(state=OpeningState.FAILED).select_related(
-        "tender__section__tender_project"
-    )
+    qs = works_only(
+        OpeningSession.objects.filter(state=OpeningState.FAILED),
+        "tender__section__tender_project__",
+    ).select_related("tender__section__tender_project")
     for session in since_filter(qs, "started_at", since).order_by("started_at", "pk"):
         record = session.record or {}
         count = len(record.get("rows") or []) or session.bids.count()
@@ -485,8 +564,9 @@ def abnormity_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
         r.published_at = times.get(r.record_id.split("-", 1)[1], (None, None))[1]
 
     terminated: list[ExportRow] = []
-    tq = Tender.objects.filter(
-        status=TenderStatus.TERMINATED, terminated_at__isnull=False
+    tq = works_only(
+        Tender.objects.filter(status=TenderStatus.TERMINATED, terminated_at__isnull=False),
+        "section__tender_project__",
     ).select_related("section__tender_project")
     opened = set(OpeningSession.objects.values_list("tender_id", flat=True))
     for t in since_filter(tq, "terminated_at", since).order_by("terminated_at", "pk"):
@@ -537,10 +617,10 @@ def register() -> None:
     plugins.register_table("553", deal_rows, timeliness="553")
     plugins.register_table("556", opening_rows, timeliness="556")
     plugins.register_table("557", supplier_rows, timeliness="556")
-    plugins.register_feed_event(TERMINATED, ["517"])
-    # a failed opening always yields a 517 row; the other events keep their (works) table
-    # lists — docs/opendata.md gives the 550–557 counterpart of each for procurement
-    _add_tables("tendering:opening:failed", ["517"])
+    plugins.register_feed_event(TERMINATED, ["517", "552"])
+    # a failed opening yields a 517 row (works) or a 552 row (procurement); the other events
+    # keep their (works) table lists — docs/opendata.md gives the 550–557 counterpart of each
+    _add_tables("tendering:opening:failed", ["517", "552"])
 
 
 # ---- demo ------------------------------------------------------------------------------
