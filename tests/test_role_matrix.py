@@ -135,6 +135,7 @@ STATUS = {  # the refusals below, with their stable codes
     "contract_file_missing": 409,
     "contract_state": 409,
     "tender_state": 409,
+    "contract_price_invalid": 400,
 }
 
 
@@ -199,6 +200,12 @@ def test_contract_and_termination_api_matrix(
         ),
         ("post", f"/contracts/{cid}/publish", {}, hidden("contract_file_missing")),
         ("post", f"/contracts/{cid}/amend", {"json": amend}, hidden("contract_state")),
+        (  # 公告前修改 with a zero price: the managers reach the record checks
+            "post",
+            f"/contracts/{cid}/update",
+            {"json": record_args(a, price="0")},
+            hidden("contract_price_invalid"),
+        ),
         ("get", "/contracts/999999", {}, dict.fromkeys(ROLES, "contract_not_found")),
         (
             "post",

@@ -13,6 +13,7 @@ from tests.contracts.conftest import PDF, Awarded, record_args
 
 from ggzy.accounts import services as accounts
 from ggzy.accounts.permissions import user_permissions
+from ggzy.contracts import services
 from ggzy.contracts.models import Contract, ContractVersion
 from ggzy.disclosure.models import Notice
 from ggzy.evaluation.models import Reminder, ReminderKind
@@ -196,3 +197,54 @@ def test_refused_before_award_with_409(opened, api_as):
     assert tenderer.post("/contracts/tenders/999999", json=body).status_code == 404
     assert tenderer.get("/contracts/999999").json()["code"] == "contract_not_found"
     _nothing_written()
+
+
+def test_update_before_publication_and_nul_over_http(awarded: Awarded, api_as):
+    """POST /contracts/{id}/update (公告前修改): the full record body again; a price change
+    needs its reason; NUL characters are 400 (never 500 on PostgreSQL); refused once
+    published (409) and for other roles (nothing written)."""
+    a = awarded
+    tid = a.tender.pk
+    tenderer, bidder, regulator = api_as("tenderer"), api_as("bidder"), api_as("regulator")
+    with a.after(1):
+        r = tenderer.post(f"/contracts/tenders/{tid}", json=record_args(a, content="a\x00b"))
+        _code(r, 400, "validation_error")
+        _nothing_written()
+        cid = _ok(tenderer.post(f"/contracts/tenders/{tid}", json=record_args(a)), 201)["id"]
+        entries = Entry.objects.count()
+        lower = str(a.winner.price - Decimal("500"))
+        url = f"/contracts/{cid}/update"
+        won = a.winner.bidder_id == a.world.bidder_org.pk  # the winner may read, not write
+        r = bidder.post(url, json=record_args(a, term_days=200))
+        _code(r, *((403, "token_scope_denied") if won else (404, "contract_not_found")))
+        assert regulator.post(url, json=record_args(a, term_days=200)).status_code == 403
+        _code(
+            tenderer.post(url, json=record_args(a, price=lower)),
+            400,
+            "contract_price_reason_required",
+        )
+        _code(tenderer.post(url, json=record_args(a, quality="优\x00良")), 400, "validation_error")
+        _code(tenderer.post(url, json=record_args(a, code="HT\x00")), 400, "validation_error")
+        _code(tenderer.post(url, json=record_args(a)), 400, "validation_error")  # no change
+        assert Entry.objects.count() == entries
+        c = _ok(tenderer.post(url, json=record_args(a, price=lower, price_reason="核减")))
+        assert (c["status"], c["price"], c["price_reason"], c["version"]) == (
+            "signed",
+            services.dec(Decimal(lower)),
+            "核减",
+            0,
+        )
+        assert Entry.objects.filter(event_type="contracts:contract:updated").count() == 1
+        _ok(tenderer.post(f"/contracts/{cid}/file", files={"file": ("合同.pdf", PDF)}))
+        _ok(tenderer.post(f"/contracts/{cid}/publish"))
+        entries = Entry.objects.count()
+        _code(tenderer.post(url, json=record_args(a, term_days=100)), 409, "contract_state")
+        # a published price corrected over the API: the earlier reason does not carry over
+        r = tenderer.post(
+            f"/contracts/{cid}/amend", json={"reason": "金额更正", "price": str(a.winner.price - 1)}
+        )
+        _code(r, 400, "contract_price_reason_required")
+        r = tenderer.post(f"/contracts/{cid}/amend", json={"reason": "更正\x00", "quality": "优"})
+        _code(r, 400, "validation_error")
+    assert Entry.objects.count() == entries
+    assert Contract.objects.get().term_days == 365

@@ -192,13 +192,17 @@ def test_procurement_contract_table_554_and_two_working_days(awarded, ocds_valid
     assert Decimal(row.row["CONTRACT_AMOUNT"]) == a.winner.price
     assert row.row["LEGAL_ROLE"] == "01"
     assert "/notices/" in row.row["URL"]
-    # timeliness: its own deadline (条例第五十条, 48 h), counted from the signing day's end
+    # timeliness: the row's own deadline = publish_due (条例第五十条, 2 个工作日 by the
+    # calendar), counted from the signing day's end; published after it = late
     signed_end = timecalc.start_of_day(c.signed_on + dt.timedelta(days=1))
     assert row.event_at == signed_end
+    assert row.due_at == c.publish_due
     assert row.published_at is not None
-    assert row.published_at - signed_end > dt.timedelta(hours=48)
+    assert row.published_at > expected
     t554 = next(t for t in quality.report()["tables"] if t["code"] == "554")["timeliness"]
-    assert (t554["hours"], t554["tag"]) == (48, "V-law")
+    assert (t554["hours"], t554["tag"]) == (48, "V-law")  # fallback without publish_due
+    assert "2 个工作日" in t554["reference"]
+    assert "此处按48小时计" not in t554["reference"]
     assert (t554["measured"], t554["on_time"], t554["late"]) == (1, 0, 1)
     settings.GGZY_OPENDATA_CODES = {}
     [row] = tables.export_table("554").rows
@@ -230,3 +234,124 @@ def test_refusals_write_nothing(awarded):
         assert (err.value.code, err.value.field) == (ErrorCode.VALIDATION, "code")
     assert not Contract.objects.exists()
     assert not Entry.objects.filter(event_type__startswith="contracts:").exists()
+
+
+def _friday_with_working_monday(after: dt.date) -> dt.date:
+    """The first Friday after ``after`` whose weekend is rest and whose Monday is a working
+    day (by the rule calendar, so a holiday week is skipped)."""
+    cal = rules.calendar()
+    day = after + dt.timedelta(days=1)
+    while not (
+        day.weekday() == 4
+        and timecalc.is_working_day(day, cal)
+        and not timecalc.is_working_day(day + dt.timedelta(days=1), cal)
+        and not timecalc.is_working_day(day + dt.timedelta(days=2), cal)
+        and timecalc.is_working_day(day + dt.timedelta(days=3), cal)
+    ):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def test_554_friday_signing_published_monday_is_on_time(awarded, settings):
+    """2 个工作日 (条例第五十条), not 48 hours: signed on Friday, published on Monday is lawful
+    (more than 48 h after Friday's end, within the working-day deadline)."""
+    a = awarded
+    tp = a.tender.section.tender_project
+    tp.trade_type_code = "gp.open"
+    tp.save(update_fields=["trade_type_code"])
+    settings.GGZY_OPENDATA_CODES = {"ROLE_TENDERER": "01"}
+    assert a.session.awarded_at is not None
+    friday = _friday_with_working_monday(timecalc.local_date(a.session.awarded_at))
+    monday_10 = dt.datetime.combine(
+        friday + dt.timedelta(days=3), dt.time(10), tzinfo=timecalc.LOCAL_TZ
+    )
+    with clock.frozen(monday_10):
+        c = _record(a, signed_on=friday.isoformat())
+        c = _publish(a, c)
+        integrate()
+    assert c.publish_overdue is False
+    assert c.publish_due is not None
+    assert timecalc.local_date(c.publish_due) == friday + dt.timedelta(days=4)  # Tuesday
+    [row] = tables.export_table("554").rows
+    assert row.due_at == c.publish_due
+    assert row.published_at is not None
+    assert row.event_at is not None
+    assert row.published_at - row.event_at > dt.timedelta(hours=48)  # late under 48 h
+    t554 = next(t for t in quality.report()["tables"] if t["code"] == "554")["timeliness"]
+    assert (t554["measured"], t554["on_time"], t554["late"]) == (1, 1, 0)
+
+
+def test_incremental_export_carries_a_correction(awarded):
+    """An incremental export (``since``) holds a contract corrected after ``since`` even when
+    it was first published before: the row as last published (v2)."""
+    a = awarded
+    with a.after(1):
+        c = _publish(a, _record(a))
+    integrate()
+    with a.after(3):
+        since = clock.now()
+        services.contract_amend(
+            actor=a.world.tenderer, contract=c, reason="合同期限更正", changes={"term_days": 300}
+        )
+    integrate()
+    [row] = tables.export_table("512", since=since).rows
+    assert (row.record_id, row.row["LIMITE_TIME"]) == (f"{c.pk}-v2", "300")
+    assert tables.export_table("512", since=since + dt.timedelta(seconds=1)).rows == []
+    with a.after(2):
+        between = clock.now()
+    [row] = tables.export_table("512", since=between).rows
+    assert row.record_id == f"{c.pk}-v2"
+
+
+def test_old_release_signed_file_still_verifies(awarded, ocds_validators, client):  # noqa: F811
+    """A correction with a new signed file: each release's ``contractSigned`` document points
+    at the file as published in that version, so its SHA-256 still verifies."""
+    import hashlib
+    from urllib.parse import urlparse
+
+    a = awarded
+    second = PDF.replace(b"signed contract", b"signed contract, corrected")
+    with a.after(1):
+        c = _publish(a, _record(a))
+    with a.after(2):
+        services.contract_amend(
+            actor=a.world.tenderer,
+            contract=c,
+            reason="合同文件更正",
+            upload=SimpleUploadedFile("合同2.pdf", second, content_type="application/pdf"),
+        )
+    releases, _ = _check_all(_ctx(a), ocds_validators)
+    signed = {}
+    for tag in ("contract", "contractAmendment"):
+        rel = next(r for r in releases["releases"] if r["tag"] == [tag])
+        signed[tag] = next(
+            d for d in rel["contracts"][0]["documents"] if d["documentType"] == "contractSigned"
+        )
+    assert signed["contract"]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert signed["contractAmendment"]["sha256"] == hashlib.sha256(second).hexdigest()
+    for doc in signed.values():
+        r = client.get(urlparse(doc["url"]).path)
+        assert r.status_code == 200
+        body = b"".join(r.streaming_content)
+        assert hashlib.sha256(body).hexdigest() == doc["sha256"] == r["X-Content-SHA256"]
+    assert client.get(f"/contracts/{c.pk}/v9/file/").status_code == 404
+
+
+def test_rate_price_form_is_no_amount_in_ocds(awarded, ocds_validators):  # noqa: F811
+    """价款形式 2 (费率/比率/优惠率): the figure is no 元 amount — no OCDS ``value``; the rate
+    is in the description (and in 512 OTHER_CONTRACT_PRICE)."""
+    a = awarded
+    with a.after(1):
+        c = _record(a, price="5", price_form="2", price_reason="下浮率 5%")
+        _publish(a, c)
+    integrate()
+    releases, _ = _check_all(_ctx(a), ocds_validators)
+    rel = next(r for r in releases["releases"] if r["tag"] == ["contract"])
+    [obj] = rel["contracts"]
+    assert "value" not in obj
+    assert "合同价款：5（费率/比率/优惠率）" in obj["description"]
+    [row] = tables.export_table("512").rows
+    assert (row.row["CONTRACT_PRICE"], row.row["OTHER_CONTRACT_PRICE"]) == (
+        "",
+        "5（费率/比率/优惠率）",
+    )

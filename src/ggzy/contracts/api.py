@@ -1,8 +1,8 @@
 """合同 Contracts (合同订立, 合同公告) — API (``/api/v1/contracts``).
 
-The tenderer/agency of the tender (or centre staff) records, uploads, publishes and amends
-(``tendering:tender:write`` plus being that tender's 招标人/代理机构); regulators read
-everything; anyone reads a published contract.
+The tenderer/agency of the tender (or centre staff) records, corrects before publishing,
+uploads, publishes and amends (``tendering:tender:write`` plus being that tender's
+招标人/代理机构); regulators read everything; anyone reads a published contract.
 """
 
 from __future__ import annotations
@@ -94,6 +94,10 @@ class RecordIn(Schema):
     signed_on: dt.date
 
 
+class UpdateIn(RecordIn):
+    """All recorded fields again (公告前修改), checked as when recording."""
+
+
 class AmendIn(Schema):
     reason: str = Field(max_length=2000)
     code: str | None = Field(None, max_length=100)
@@ -152,10 +156,27 @@ def download(request: HttpRequest, contract_id: int) -> FileResponse:
     return response
 
 
+@router.get("/{contract_id}/versions/{number}/file", summary="下载某一公告版本的合同文件")
+def version_download(request: HttpRequest, contract_id: int, number: int) -> FileResponse:
+    handle, name, sha256 = selectors.version_file(_contract(request, contract_id), number)
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["X-Content-SHA256"] = sha256
+    return response
+
+
 @router.post("/{contract_id}/publish", summary="发布合同公告")
 def publish(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     user = request_user(request)
     c = services.contract_publish(actor=user, contract=_contract(request, contract_id))
+    return contract_out(selectors.contract_get(c.pk), user)
+
+
+@router.post("/{contract_id}/update", summary="修改合同登记信息（公告前）")
+def update(request: HttpRequest, contract_id: int, body: UpdateIn) -> dict[str, Any]:
+    user = request_user(request)
+    c = services.contract_update(
+        actor=user, contract=_contract(request, contract_id), **body.model_dump()
+    )
     return contract_out(selectors.contract_get(c.pk), user)
 
 

@@ -100,6 +100,8 @@ class ContractVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     notice_key = models.CharField(max_length=120)  # disclosure.Notice key
+    # the stored signed file as of this version, so an old release's document still verifies
+    file = models.FileField("合同文件", max_length=255, blank=True, default="")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["contract", "number"]

@@ -57,6 +57,8 @@ def _contract_object(ctx: Any, contract: Contract, v: ContractVersion) -> dict[s
     signed = dt.date.fromisoformat(d["signed_on"])
     review = contract.session.reviews.filter(bid=contract.session.winner).first()
     form = PriceForm(d["price_form"]).label
+    amount, other = _amount(v)  # a rate (费率/比率) or other form is no 元 amount
+    rate = f"；合同价款：{other}" if other else ""
     reason = f"；与中标价不一致的理由：{d['price_reason']}" if d["price_reason"] else ""
     documents: list[dict[str, Any]] = [
         {
@@ -76,26 +78,28 @@ def _contract_object(ctx: Any, contract: Contract, v: ContractVersion) -> dict[s
                 "documentType": "contractSigned",
                 "title": f"{d['name']}（已签署）",
                 "description": f"合同文件 SHA-256 {d['file']['sha256']}",
-                "url": ctx.url("contracts:file", contract.pk),
+                "url": ctx.url("contracts:version_file", contract.pk, v.number),
                 "datePublished": ctx.iso(v.created_at),
                 "language": "zh",
                 "sha256": d["file"]["sha256"],
             }
         )
-    return {
+    out: dict[str, Any] = {
         "id": f"contract-{contract.pk}",
         "awardID": str(review.pk) if review is not None else str(contract.session_id),
         "title": d["name"],
         "description": (
             f"合同编号 {d['code']}；{d['content']}；价款形式：{form}；"
-            f"质量要求：{d['quality'] or '—'}{reason}"
+            f"质量要求：{d['quality'] or '—'}{rate}{reason}"
         )[:4000],
         "status": "active",
-        "value": ctx.value(Decimal(d["price"])),
         "dateSigned": ctx.iso(start_of_day(signed)),
         "period": {"startDate": ctx.iso(start_of_day(signed)), "durationInDays": d["term_days"]},
         "documents": documents,
     }
+    if amount:  # OCDS value = an amount in 元 (金额/单价 forms only, as in 512/554)
+        out["value"] = ctx.value(Decimal(amount))
+    return out
 
 
 def contract_releases(ctx: Any) -> list[dict[str, Any]]:
@@ -146,9 +150,19 @@ def _latest(contract: Contract) -> ContractVersion | None:
 
 
 def _rows(since: dt.datetime | None, procurement: bool) -> list[Any]:
+    """Published contracts whose latest published version (first notice or correction, 合同更正)
+    is at or after ``since``: an incremental export carries every correction."""
+    from django.db.models import OuterRef, Subquery
+
     from ggzy.opendata.tables import since_filter
 
-    qs = since_filter(_published(), "published_at", since).order_by("published_at", "pk")
+    last = (
+        ContractVersion.objects.filter(contract=OuterRef("pk"))
+        .order_by("-number")
+        .values("created_at")[:1]
+    )
+    qs = _published().annotate(last_published_at=Subquery(last))
+    qs = since_filter(qs, "last_published_at", since).order_by("last_published_at", "pk")
     return [
         c
         for c in qs
@@ -176,8 +190,9 @@ def _sign_time(v: ContractVersion) -> str:
 def _signing_clock(v: ContractVersion) -> dt.datetime:
     """When the 2-working-day clock of the contract notice starts (政府采购法实施条例第五十条,
     "自政府采购合同签订之日起"): the signing day itself is not counted (民法典第二百零一条), so
-    the start of the next day (Asia/Shanghai). 48 hours from there end where the service's
-    ``publish_due`` (2 working days) ends when no rest day falls in between, earlier otherwise."""
+    the start of the next day (Asia/Shanghai). The deadline itself is the row's ``due_at`` =
+    the contract's ``publish_due`` (2 working days by the calendar, computed by the service),
+    so a Friday signing published on Monday is on time."""
     from ggzy.rules.timecalc import start_of_day
 
     return start_of_day(dt.date.fromisoformat(v.data["signed_on"]) + dt.timedelta(days=1))
@@ -239,8 +254,9 @@ def purchase_contract_rows(since: dt.datetime | None) -> Iterable[Any]:
     """554 采购合同 (government procurement): one row per published contract, as last
     published, with the portal's contract notice as ``URL``. ``LEGAL_ROLE`` (主体角色类型,
     set 26) comes from ``GGZY_OPENDATA_CODES["ROLE_TENDERER"]``; empty and flagged until set.
-    ``event_at`` = the end of the signing day (:func:`_signing_clock`): the notice is due 2
-    working days after signing, whenever the contract was recorded on the platform."""
+    ``event_at`` = the end of the signing day (:func:`_signing_clock`), ``due_at`` = the
+    contract's ``publish_due``: the notice is due 2 working days after signing, whenever the
+    contract was recorded on the platform."""
     from ggzy.contracts.notices import key_for
     from ggzy.disclosure.models import Notice
     from ggzy.opendata.ocds import ocid_for
@@ -262,6 +278,7 @@ def purchase_contract_rows(since: dt.datetime | None) -> Iterable[Any]:
                 record_id=f"{c.pk}-v{v.number}",
                 ocid=ocid_for(s.unified_deal_code),
                 event_at=_signing_clock(v),
+                due_at=c.publish_due,  # 2 个工作日 (working-day calendar), not 48 hours
                 row={
                     "PURCHASE_PROJECT_CODE": tp.code,
                     "PURCHASE_PROJECT_NAME": tp.name,
@@ -308,7 +325,7 @@ def register() -> None:
 
     plugins.register_release_builder("contract", contract_releases, order=50)
     plugins.register_table("512", contract_rows, timeliness="512")
-    # 554 has its own deadline (quality.DEADLINES: 2 个工作日 from signing, 条例第五十条)
+    # 554 has its own deadline: each row's due_at = publish_due (2 个工作日, 条例第五十条)
     plugins.register_table("554", purchase_contract_rows, timeliness="554")
     plugins.register_feed_event(PUBLISHED, TABLES)
     plugins.register_feed_event(AMENDED, TABLES)

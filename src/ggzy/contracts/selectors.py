@@ -83,6 +83,27 @@ def contracts_for_tender(tender: Tender, user: Any) -> list[Contract]:
     return [c for c in _base().filter(tender=tender).order_by("pk") if can_read(user, c)]
 
 
+def version_get(contract: Contract, number: int) -> ContractVersion:
+    v = ContractVersion.objects.filter(contract=contract, number=number).first()
+    if v is None:
+        raise DomainError(ErrorCode.CONTRACT_NOT_FOUND)
+    return v
+
+
+def version_file(contract: Contract, number: int) -> tuple[Any, str, str]:
+    """(open file, name, SHA-256) of the signed file as published in version ``number``;
+    versions stored before the per-version file fall back to the current file when its hash
+    is the one published."""
+    v = version_get(contract, number)
+    published = v.data.get("file") or {}
+    sha256 = str(published.get("sha256") or "")
+    if v.file:
+        return v.file.open("rb"), str(published.get("name") or "contract"), sha256
+    if sha256 and contract.file and contract.file_sha256 == sha256:
+        return contract.file.open("rb"), contract.file_name, sha256
+    raise DomainError(ErrorCode.CONTRACT_FILE_MISSING)
+
+
 def versions(contract: Contract) -> list[ContractVersion]:
     return list(ContractVersion.objects.filter(contract=contract).order_by("number"))
 

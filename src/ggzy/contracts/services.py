@@ -7,6 +7,8 @@ rule version.
   price come from the award; a contract price that differs from the award price needs a
   written reason (no agreement departing from the substance of the bid, 法46 / 实施条例57).
   Signing later than ``contract_days`` (30 日) after the award is flagged, not blocked.
+* :func:`contract_update` — before publishing, the recorded fields are corrected in place
+  (all fields again, checked as when recording); the ledger keeps the change.
 * :func:`contract_file_attach` — the signed contract file; its SHA-256 goes on the ledger.
 * :func:`contract_publish` — the contract notice (合同公告) on the portal through
   ``ggzy.disclosure``; for government procurement within ``contract_publish_days``
@@ -45,7 +47,14 @@ from ggzy.tendering.services import ruleset_of
 MAX_PRICE = Decimal(10) ** 14  # NumberMatch IntegerFigures 14, DecimalFigures 6
 _CENT = Decimal("0.000001")
 _CODE = re.compile(r"^[\w\-（）()〔〕\[\]/.·#]+$")
-TEXT_LIMITS = {"code": 100, "name": 600, "content": 20000, "quality": 500, "reason": 2000}
+TEXT_LIMITS = {
+    "code": 100,
+    "name": 600,
+    "content": 20000,
+    "quality": 500,
+    "reason": 2000,
+    "price_reason": 2000,
+}
 
 
 def _event(kind: str, contract: Contract, actor: Any, payload: dict[str, Any]) -> None:
@@ -110,6 +119,8 @@ def parse_price(value: Any, field: str = "price") -> Decimal:
 
 def _text(value: Any, field: str, label: str, *, required: bool = True) -> str:
     text = str(value or "").strip()
+    if "\x00" in text:  # PostgreSQL refuses NUL in text columns
+        raise DomainError(ErrorCode.VALIDATION, f"{label}含有不允许的空字符", field=field)
     if required and not text:
         raise DomainError(ErrorCode.VALIDATION, f"请填写{label}", field=field)
     limit = TEXT_LIMITS[field]
@@ -171,7 +182,7 @@ def _sign_date(raw: Any, session: EvaluationSession) -> dt.date:
 
 
 def _price_reason(price: Decimal, award_price: Decimal, reason: Any) -> str:
-    text = _text(reason, "reason", "合同金额与中标价不一致的理由", required=False)
+    text = _text(reason, "price_reason", "合同金额与中标价不一致的理由", required=False)
     if price != award_price and not text:
         raise DomainError(
             ErrorCode.CONTRACT_PRICE_REASON_REQUIRED,
@@ -240,18 +251,39 @@ def _sha(data: Any) -> str:
     return hashlib.sha256(canonical_json(data)).hexdigest()
 
 
-def _cas(contract: Contract, **fields: Any) -> None:
-    """Compare-and-set on ``version`` (no check-then-act)."""
+def _cas(contract: Contract, *, expect_status: str | None = None, **fields: Any) -> None:
+    """Compare-and-set on ``version`` (and ``expect_status`` when given; no check-then-act)."""
+    guard: dict[str, Any] = {"pk": contract.pk, "version": contract.version}
+    if expect_status is not None:
+        guard["status"] = expect_status
     try:
         with transaction.atomic():
-            changed = Contract.objects.filter(pk=contract.pk, version=contract.version).update(
-                version=F("version") + 1, **fields
-            )
+            changed = Contract.objects.filter(**guard).update(version=F("version") + 1, **fields)
     except IntegrityError as exc:  # a contract number taken concurrently
         raise DomainError(ErrorCode.CONTRACT_EXISTS, "该合同编号已被使用", field="code") from exc
     if changed != 1:
         raise DomainError(ErrorCode.CONFLICT)
     contract.refresh_from_db()
+
+
+def _record_fields(
+    tender: Tender, session: EvaluationSession, award_price: Decimal, **raw: Any
+) -> dict[str, Any]:
+    """The checked fields of a contract as recorded (登记) or updated before publication."""
+    tp = tender.section.tender_project
+    amount = parse_price(raw["price"])
+    return {
+        "code": _code(raw["code"]),
+        "name": _text(raw["name"], "name", "合同名称", required=False)
+        or f"{tp.name}{tender.section.name}合同"[:600],
+        "price": amount,
+        "price_reason": _price_reason(amount, award_price, raw["price_reason"]),
+        "price_form": _form(raw["price_form"]),
+        "content": _text(raw["content"], "content", "合同主要内容"),
+        "term_days": _term(raw["term_days"]),
+        "quality": _text(raw["quality"], "quality", "质量要求", required=False),
+        "signed_on": _sign_date(raw["signed_on"], session),
+    }
 
 
 # ---- services ---------------------------------------------------------------------------
@@ -277,20 +309,20 @@ def contract_record(
     if Contract.objects.filter(session=session).exists():
         raise DomainError(ErrorCode.CONTRACT_EXISTS)
     winner_review = session.reviews.select_related("bidder").get(bid=session.winner)
-    tp = tender.section.tender_project
-    amount = parse_price(price)
-    fields: dict[str, Any] = {
-        "code": _code(code),
-        "name": _text(name, "name", "合同名称", required=False)
-        or f"{tp.name}{tender.section.name}合同"[:600],
-        "price": amount,
-        "price_reason": _price_reason(amount, winner_review.price, price_reason),
-        "price_form": _form(price_form),
-        "content": _text(content, "content", "合同主要内容"),
-        "term_days": _term(term_days),
-        "quality": _text(quality, "quality", "质量要求", required=False),
-        "signed_on": _sign_date(signed_on, session),
-    }
+    fields = _record_fields(
+        tender,
+        session,
+        winner_review.price,
+        code=code,
+        name=name,
+        price=price,
+        price_reason=price_reason,
+        price_form=price_form,
+        content=content,
+        term_days=term_days,
+        quality=quality,
+        signed_on=signed_on,
+    )
     if Contract.objects.filter(code=fields["code"]).exists():
         raise DomainError(ErrorCode.CONTRACT_EXISTS, "该合同编号已被使用", field="code")
     due = deadlines(tender, session, fields["signed_on"])
@@ -301,7 +333,7 @@ def contract_record(
                 contract = Contract.objects.create(
                     session=session,
                     tender=tender,
-                    tenderer=tp.tenderer,
+                    tenderer=tender.section.tender_project.tenderer,
                     winner=winner_review.bidder,
                     award_price=winner_review.price,
                     sign_due=due.sign_due,
@@ -339,6 +371,102 @@ def contract_record(
     return contract
 
 
+UPDATABLE: tuple[str, ...] = (
+    "code",
+    "name",
+    "price",
+    "price_reason",
+    "price_form",
+    "content",
+    "term_days",
+    "quality",
+    "signed_on",
+)
+
+
+def _diff_value(field: str, value: Any) -> Any:
+    if field == "content":  # not public before the notice: its hash, as in ``recorded``
+        return hashlib.sha256(str(value).encode()).hexdigest()
+    return _plain(value)
+
+
+def contract_update(
+    *,
+    actor: Any,
+    contract: Contract,
+    code: str,
+    name: str = "",
+    price: Any,
+    price_reason: str = "",
+    price_form: str = PriceForm.AMOUNT,
+    content: str,
+    term_days: Any,
+    quality: str = "",
+    signed_on: Any,
+) -> Contract:
+    """修改合同登记信息: correct a recorded contract before its notice is published (no
+    version, no notice). Every field is given again and checked as in :func:`contract_record`
+    (a price differing from the award price needs its reason again); the deadlines follow a
+    new signing date. After publishing a change is a correction (:func:`contract_amend`)."""
+    _manager(actor, contract.tender)
+    if contract.status != Status.SIGNED:
+        raise DomainError(ErrorCode.CONTRACT_STATE, "合同已公告；如需变更请提交合同更正")
+    session = contract.session
+    new = _record_fields(
+        contract.tender,
+        session,
+        contract.award_price,
+        code=code,
+        name=name,
+        price=price,
+        price_reason=price_reason,
+        price_form=price_form,
+        content=content,
+        term_days=term_days,
+        quality=quality,
+        signed_on=signed_on,
+    )
+    if Contract.objects.filter(code=new["code"]).exclude(pk=contract.pk).exists():
+        raise DomainError(ErrorCode.CONTRACT_EXISTS, "该合同编号已被使用", field="code")
+    diff = [
+        {
+            "field": k,
+            "old": _diff_value(k, getattr(contract, k)),
+            "new": _diff_value(k, new[k]),
+        }
+        for k in UPDATABLE
+        if _plain(getattr(contract, k)) != _plain(new[k])
+    ]
+    if not diff:
+        raise DomainError(ErrorCode.VALIDATION, "没有需要修改的内容")
+    due = deadlines(contract.tender, session, new["signed_on"])
+    with transaction.atomic():
+        _cas(
+            contract,
+            expect_status=Status.SIGNED,
+            sign_due=due.sign_due,
+            sign_overdue=due.sign_overdue,
+            publish_due=due.publish_due,
+            **new,
+        )
+        _event(
+            "updated",
+            contract,
+            actor,
+            {
+                "changes": diff,
+                "sign_due": due.sign_due,
+                "sign_overdue": due.sign_overdue,
+                "publish_due": due.publish_due,
+            },
+        )
+    return contract
+
+
+def _file_name(upload: UploadedFile) -> str:
+    return (upload.name or "contract").replace("\x00", "")[-255:] or "contract"
+
+
 def _store_file(contract: Contract, upload: UploadedFile, sha256: str) -> str:
     upload.seek(0)
     ext = sniff_type(upload.read(16)) or "bin"
@@ -359,7 +487,7 @@ def contract_file_attach(
     sha256 = check_attachment(upload)
     old = contract.file_sha256
     stored = _store_file(contract, upload, sha256)
-    name = (upload.name or "contract")[-255:]
+    name = _file_name(upload)
     with transaction.atomic():
         _cas(
             contract,
@@ -388,6 +516,7 @@ def _version(contract: Contract, actor: Any, number: int, reason: str, now: dt.d
         created_at=now,
         created_by=actor,
         notice_key=notices.key_for(contract, number),
+        file=contract.file.name or "",
     )
 
 
@@ -450,11 +579,14 @@ def _amended_fields(contract: Contract, changes: dict[str, Any]) -> dict[str, An
             raise DomainError(ErrorCode.CONTRACT_EXISTS, "该合同编号已被使用", field="code")
     if "name" in changes:
         new["name"] = _text(changes["name"], "name", "合同名称")
-    price = parse_price(changes["price"]) if "price" in changes else contract.price
+    if "price" in changes:  # a corrected price is judged only with the reason given with it
+        price = parse_price(changes["price"])
+        reason = changes.get("price_reason", "")
+    else:
+        price = contract.price
+        reason = changes.get("price_reason", contract.price_reason)
     new["price"] = price
-    new["price_reason"] = _price_reason(
-        price, contract.award_price, changes.get("price_reason", contract.price_reason)
-    )
+    new["price_reason"] = _price_reason(price, contract.award_price, reason)
     if "price_form" in changes:
         new["price_form"] = _form(changes["price_form"])
     if "content" in changes:
@@ -468,6 +600,12 @@ def _amended_fields(contract: Contract, changes: dict[str, Any]) -> dict[str, An
         due = deadlines(contract.tender, session, new["signed_on"])
         new.update(sign_due=due.sign_due, sign_overdue=due.sign_overdue)
         new["publish_due"] = due.publish_due
+        # the notice deadline runs from the corrected signing date (条例第五十条)
+        new["publish_overdue"] = (
+            contract.published_at is not None
+            and due.publish_due is not None
+            and contract.published_at > due.publish_due
+        )
     return new
 
 
@@ -504,7 +642,7 @@ def contract_amend(
     if upload is not None and sha256 is not None:
         new.update(
             file=_store_file(contract, upload, sha256),
-            file_name=(upload.name or "contract")[-255:],
+            file_name=_file_name(upload),
             file_size=upload.size,
             file_sha256=sha256,
         )
@@ -526,6 +664,10 @@ def contract_amend(
                 "data_sha256": version.data_sha256,
                 "file_sha256": contract.file_sha256,
                 "notice": notice.key,
+                "sign_due": contract.sign_due,
+                "sign_overdue": contract.sign_overdue,
+                "publish_due": contract.publish_due,
+                "publish_overdue": contract.publish_overdue,
             },
         )
     return contract

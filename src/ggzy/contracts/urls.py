@@ -12,4 +12,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tender/<int:tender_id>/", views.tender_page, name="tender"),
     path("tender/<int:tender_id>/action/<slug:action>/", views.action, name="action"),
     path("<int:contract_id>/file/", views.contract_file, name="file"),
+    path(
+        "<int:contract_id>/v<int:number>/file/",
+        views.contract_version_file,
+        name="version_file",
+    ),
 ]

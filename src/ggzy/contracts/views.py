@@ -44,6 +44,13 @@ def tender_page(request: HttpRequest, tender_id: int) -> HttpResponse:
         winner_review = (
             session.reviews.select_related("bidder").filter(bid=session.winner_id).first()
         )
+    published = contract is not None and contract.status == Status.PUBLISHED
+    form: dict[str, Any] = {"price_form": PriceForm.AMOUNT}
+    if contract is not None and not published:  # 公告前修改: the record form, prefilled
+        form = {k: getattr(contract, k) for k in services.UPDATABLE}
+        form.update(price=services.dec(contract.price), signed_on=contract.signed_on.isoformat())
+    elif winner_review is not None:  # the exact award price, accepted unchanged
+        form["price"] = services.dec(winner_review.price)
     return render(
         request,
         "contracts/contract.html",
@@ -59,9 +66,24 @@ def tender_page(request: HttpRequest, tender_id: int) -> HttpResponse:
             "reader": reader,
             "price_forms": PriceForm.choices,
             "today": local_date(clock.now()).isoformat(),
-            "published": contract is not None and contract.status == Status.PUBLISHED,
+            "published": published,
+            "form": form,
+            "form_action": "update" if contract is not None else "record",
+            "award_price_text": services.dec(winner_review.price) if winner_review else "",
+            "contract_price": services.dec(contract.price) if contract else "",
+            "contract_award_price": services.dec(contract.award_price) if contract else "",
         },
     )
+
+
+def _record_input(request: HttpRequest) -> dict[str, str]:
+    """The record form (登记, and 公告前修改 with the same form)."""
+    p = request.POST
+    fields = ("code", "name", "price", "price_reason", "content", "term_days", "quality")
+    return {
+        **{k: p.get(k, "") for k in (*fields, "signed_on")},
+        "price_form": p.get("price_form", "1"),
+    }
 
 
 def _act(request: HttpRequest, tender_id: int, action: str) -> str:
@@ -71,20 +93,19 @@ def _act(request: HttpRequest, tender_id: int, action: str) -> str:
         services.contract_record(
             actor=u,
             tender=tender,
-            code=p.get("code", ""),
-            name=p.get("name", ""),
-            price=p.get("price", ""),
-            price_reason=p.get("price_reason", ""),
-            price_form=p.get("price_form", "1"),
-            content=p.get("content", ""),
-            term_days=p.get("term_days", ""),
-            quality=p.get("quality", ""),
-            signed_on=p.get("signed_on", ""),
+            **_record_input(request),
         )
         return _("合同已登记")
     contract = next(iter(selectors.contracts_for_tender(tender, u)), None)
     if contract is None:
         raise DomainError(ErrorCode.CONTRACT_NOT_FOUND)
+    if action == "update":
+        services.contract_update(
+            actor=u,
+            contract=contract,
+            **_record_input(request),
+        )
+        return _("合同登记信息已修改")
     if action == "file":
         upload = request.FILES.get("file")
         if upload is None:
@@ -131,4 +152,17 @@ def contract_file(request: HttpRequest, contract_id: int) -> HttpResponseBase:
         return _error(request, exc)
     response = FileResponse(c.file.open("rb"), as_attachment=True, filename=c.file_name)
     response["X-Content-SHA256"] = c.file_sha256
+    return response
+
+
+@require_GET
+def contract_version_file(request: HttpRequest, contract_id: int, number: int) -> HttpResponseBase:
+    """The signed file as published in one version (OCDS ``contractSigned`` of that release)."""
+    try:
+        c = selectors.contract_visible(selectors.contract_get(contract_id), request.user)
+        handle, name, sha256 = selectors.version_file(c, number)
+    except DomainError as exc:
+        return _error(request, exc)
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["X-Content-SHA256"] = sha256
     return response

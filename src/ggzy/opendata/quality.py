@@ -78,7 +78,8 @@ DEADLINES: dict[str, dict[str, Any]] = {
         "event": "政府采购合同签订（SIGNING_TIME 签订日的次日零时起算）",
         "reference": (
             "采购人应当自政府采购合同签订之日起2个工作日内将合同公告"
-            "（政府采购法实施条例第五十条；此处按48小时计）"
+            "（政府采购法实施条例第五十条；按工作日历计算的 2 个工作日期满为准，"
+            "即合同的应公告期限；无该期限时按48小时计）"
         ),
         "tag": "V-law",
     },
@@ -100,15 +101,16 @@ def _timeliness(rows: list[tables.ExportRow], rule: dict[str, Any] | None) -> di
     for r in rows:
         if r.event_at is None:
             continue
+        due = r.due_at or r.event_at + limit  # a row's own (working-day) deadline wins
         if r.published_at is None:  # not in the feed yet: late once the deadline passed
-            if now - r.event_at > limit:
+            if now > due:
                 late += 1
             else:
                 pending += 1
             continue
         delay = (r.published_at - r.event_at).total_seconds()
         worst = max(worst, delay)
-        if delay <= limit.total_seconds():
+        if r.published_at <= due:
             on_time += 1
         else:
             late += 1

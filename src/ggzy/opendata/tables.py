@@ -52,7 +52,9 @@ def abs_url(name: str, *args: Any) -> str:
 @dataclass
 class ExportRow:
     """One row of one table. ``event_at``: when the fact happened (e.g. announced);
-    ``published_at``: when it became available in the feed (ledger leaf integrated)."""
+    ``published_at``: when it became available in the feed (ledger leaf integrated);
+    ``due_at``: the row's own deadline when the law counts it in working days (e.g. 554,
+    2 个工作日) — the quality report then uses it instead of ``event_at`` + hours."""
 
     record_id: str
     ocid: str
@@ -60,6 +62,7 @@ class ExportRow:
     event_at: dt.datetime | None = None
     published_at: dt.datetime | None = None
     issues: list[Issue] = field(default_factory=list)
+    due_at: dt.datetime | None = None
 
 
 def published_times(
