@@ -242,7 +242,7 @@ def test_procurement_tables_pass_the_spec_and_stay_out_of_works(
     assert p.row["PURCHASE_SECTION_CODE"] == section.code
     assert p.row["PURCHASER_MODE"] == "1"
     assert p.row["PURCHASER_AGENCY_CODE"] == gw.world.agency_org.uscc
-    assert p.row["PROGRAM_BUDGET"] == "4150000"
+    assert p.row["PROGRAM_BUDGET"] == "4200000"  # the budget (预算), not the ceiling (最高限价)
     [a] = _rows("551")
     assert a.row["BULLETIN_TITLE"] == tender.title
     clar = tender.clarifications.get()

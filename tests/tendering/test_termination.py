@@ -498,3 +498,22 @@ def test_a_tender_with_the_longest_title_can_still_be_terminated(tw: Any) -> Non
     notice = Notice.objects.get(stage=Stage.TERMINATION)
     assert len(notice.title) == 600
     assert notice.title.endswith("…（终止公告）")
+
+
+@pytest.mark.django_db
+def test_no_sign_in_or_key_share_after_termination(tw: Any, tmp_path: Path) -> None:
+    """签到 and releasing a custodian's key share write nothing once the tender is terminated."""
+    tender, people = _opening_with_three(tw, tmp_path)
+    with clock.frozen(tender.bid_deadline + dt.timedelta(seconds=1)):
+        opening.opening_start(actor=tw.world.staff, tender=tender)
+        termination.tender_terminate(
+            actor=tw.world.tenderer, tender=Tender.objects.get(pk=tender.pk), reason=REASON
+        )
+        before = _state()
+        with pytest.raises(DomainError) as exc:
+            opening.sign_in(actor=people[0].user, bid=people[0].bid)
+        assert exc.value.code == ErrorCode.TENDER_STATE
+        with pytest.raises(DomainError) as exc:
+            tw.release_shares(("centre",))
+        assert exc.value.code == ErrorCode.TENDER_STATE
+        assert _state() == before

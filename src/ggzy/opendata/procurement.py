@@ -130,7 +130,7 @@ def purchase_project_rows(since: dt.datetime | None) -> Iterable[ExportRow]:
                     "PURCHASER_CODE": tp.tenderer.uscc,
                     "PURCHASER_ROLE": c.get("ROLE_TENDERER", ""),
                     "PRICE_FORM_CODE": "1",  # 金额 (the platform's price forms are in 元)
-                    "PROGRAM_BUDGET": fmt_decimal(s.max_price or s.estimated_price),
+                    "PROGRAM_BUDGET": fmt_decimal(s.estimated_price or s.max_price),  # 预算
                     "BUDGET_CURRENCY": CURRENCY,
                     "UNIT_BUDGET": PRICE_UNIT_YUAN,
                     "OTHER_PROGRAM_BUDGET": "",

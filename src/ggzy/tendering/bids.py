@@ -460,6 +460,8 @@ def share_release(*, actor: Any, share: CustodianShare, plaintext_share: bytes) 
         raise DomainError(ErrorCode.PERMISSION_DENIED, "只有该分片的保管人可以释放")
     tender = share.tender
     now = clock.now()
+    if tender.status == TenderStatus.TERMINATED:  # nothing left to open (终止招标)
+        raise DomainError(ErrorCode.TENDER_STATE, "招标已终止，不再释放开标密钥分片")
     if tender.bid_deadline is None or now < tender.bid_deadline:
         raise DomainError(ErrorCode.SHARE_TOO_EARLY)
     try:

@@ -153,6 +153,8 @@ def sign_in(*, actor: Any, bid: Bid) -> BidOpening:
     opening = BidOpening.objects.filter(bid=bid).select_related("session").first()
     if opening is None:
         raise DomainError(ErrorCode.TENDER_STATE, "该投标文件不在本次开标中")
+    if opening.session.state == OpeningState.TERMINATED:
+        raise DomainError(ErrorCode.TENDER_STATE, "招标已终止，开标不再进行")
     with transaction.atomic():
         if BidOpening.objects.filter(pk=opening.pk, signed_in_at__isnull=True).update(
             signed_in_at=clock.now()
