@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from tests.opendata.test_procurement import evaluate_to_signed, gp_experts, gp_open, gp_world
 
 from ggzy import clock
@@ -235,6 +236,7 @@ def test_page_offers_the_purchaser_decision_not_the_publicity(gp: Signed, client
     assert f'action="/evaluation/{session.pk}/action/award/"' in html
     assert 'id="publicity"' not in html
     assert ">公示中标候选人</button>" not in html
+    assert "<li>中标候选人公示</li>" not in html  # no such step in the step list
     with clock.frozen(gp.signed_at + dt.timedelta(hours=1)):
         r = client.post(f"/evaluation/{session.pk}/action/award/", follow=True)
     page = r.content.decode()
@@ -244,6 +246,8 @@ def test_page_offers_the_purchaser_decision_not_the_publicity(gp: Signed, client
     assert "异议渠道" not in page
     session.refresh_from_db()
     assert session.step == Step.AWARDED
+    when = timezone.localtime(session.awarded_at).strftime("%Y-%m-%d %H:%M")
+    assert f"已于 {when} 确定中标（成交）供应商" in page
 
 
 def test_works_page_keeps_the_publicity_button(works: Signed, client: Any) -> None:
@@ -251,6 +255,7 @@ def test_works_page_keeps_the_publicity_button(works: Signed, client: Any) -> No
     html = client.get(f"/evaluation/{works.session.pk}/").content.decode()
     assert 'id="publicity"' in html
     assert ">公示中标候选人</button>" in html
+    assert "<li>中标候选人公示</li>" in html
     assert 'id="award-decision"' not in html
 
 

@@ -59,7 +59,12 @@ def _context(request: HttpRequest, session: EvaluationSession) -> dict[str, Any]
         "session": session,
         "tender": session.tender,
         "step_label": STEP_LABELS.get(session.step, session.step),
-        "steps": [(s.value, s.label, s == session.step) for s in ORDER],
+        "steps": [
+            (s.value, s.label, s == session.step)
+            for s in ORDER
+            # 政府采购 has no 中标候选人公示 step (条例第四十三条)
+            if s != Step.PUBLICITY or award.has_candidate_publicity(session.tender)
+        ],
         "watcher": watcher,
         "is_staff": is_centre_staff(user),
         "is_manager": services.can_manage(user, session),
