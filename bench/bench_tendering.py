@@ -62,6 +62,7 @@ class Setup:
         from ggzy.registry import services as registry
         from ggzy.registry.models import Department, Role, TradingCentre
         from ggzy.tendering import services
+        from ggzy.tendering.selectors import earliest_schedule
 
         self._n = 0
         # Argon2 for 1,000 sign-ups is setup time nobody is measuring.
@@ -133,13 +134,13 @@ class Setup:
                 tender=tender,
                 upload=SimpleUploadedFile("招标文件.pdf", b"%PDF-1.7 tender documents"),
             )
-            start = clock.now() + dt.timedelta(minutes=1)
+            dates = earliest_schedule(tender, clock.now() + dt.timedelta(minutes=1), bid_days=21)
             self.tender = services.tender_publish(
                 actor=tenderer,
                 tender=tender,
-                docs_from=start,
-                docs_until=start + dt.timedelta(days=6),
-                bid_deadline=start + dt.timedelta(days=21),
+                docs_from=dates.docs_from,
+                docs_until=dates.docs_until,
+                bid_deadline=dates.bid_deadline,
                 custodians=self.custodians,
             )
             self.staff = staff

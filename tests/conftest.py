@@ -13,6 +13,22 @@ from typing import Any
 import pytest
 from tests.factories import PASSWORD, make_world
 
+from ggzy import clock
+
+# GGZY_TEST_NOW=2026-09-30T23:50+08:00 runs the suite as if it were that moment, the clock
+# ticking on from there. Periods counted in days run on past weekends and holidays
+# (民法典第二百零三条), so a test that adds "21 days" can pass on one day and fail the next;
+# README.md says how to use it.
+if os.environ.get("GGZY_TEST_NOW"):
+    _offset = dt.datetime.fromisoformat(os.environ["GGZY_TEST_NOW"]) - dt.datetime.now(dt.UTC)
+    _real_now = clock.now
+
+    def _shifted_now() -> dt.datetime:
+        at = _real_now()
+        return at if clock._frozen is not None else at + _offset
+
+    clock.now = _shifted_now
+
 
 @pytest.fixture(autouse=True)
 def _fast_hashes_and_tmp_media(settings: Any, tmp_path: Path) -> None:

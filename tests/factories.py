@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import random
 from typing import Any
@@ -103,3 +104,28 @@ def login_session(base: str, username: str | None, password: str = PASSWORD) -> 
     )
     assert r.url.endswith("/me/"), r.text[:300]
     return session
+
+
+def tender_dates(
+    trade_type: str, start: dt.datetime, *, docs_days: int = 6, bid_days: int = 21
+) -> tuple[dt.datetime, dt.datetime]:
+    """``(docs_until, bid_deadline)`` about ``docs_days``/``bid_days`` after ``start``.
+
+    A valid period (at least the rule's minimum) is moved later, to the same time of day,
+    when its end would fall short of what the rule set allows: a period whose last day is a
+    holiday runs on to the next working day, so start + 21 days is refused on some days of
+    the year. A shorter period is left as asked (tests of the refusal).
+    """
+    from ggzy.rules import selectors as rules
+
+    rs = rules.ruleset_for(trade_type, start)
+    out = []
+    for key, days in (("doc_period_min_days", docs_days), ("bid_period_min_days", bid_days)):
+        want = start + dt.timedelta(days=days)
+        if days >= int(rs.get(key) or 0):
+            earliest = rules.min_period_end(rs, key, start)
+            while want < earliest:
+                want += dt.timedelta(days=1)
+        out.append(want)
+    docs_until, bid_deadline = out
+    return docs_until, max(bid_deadline, docs_until)

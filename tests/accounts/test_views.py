@@ -26,7 +26,7 @@ def _login(base, username, password, otp=""):
 def test_totp_login(live_server, world, password):
     user = world.bidder
     secret = pyotp.parse_uri(services.totp_begin(actor=user)).secret
-    services.totp_enable(actor=user, code=pyotp.TOTP(secret).now())
+    services.totp_enable(actor=user, code=pyotp.TOTP(secret).at(clock.now()))
     logins = Entry.objects.filter(event_type="accounts:user:logged_in").count()
 
     r = _login(live_server.url, "bidder", password)

@@ -212,8 +212,12 @@ def test_procurement_contract_table_554_and_two_working_days(awarded, ocds_valid
 def test_late_signing_is_flagged_not_blocked(awarded):
     a = awarded
     assert a.session.awarded_at is not None
-    late = (a.session.awarded_at + dt.timedelta(days=35)).astimezone(timecalc.LOCAL_TZ).date()
-    with a.after(36):
+    # a day after the 30 days from the award notice (run on past any holiday) have ended
+    due = services.deadlines(
+        a.tender, a.session, timecalc.local_date(a.session.awarded_at)
+    ).sign_due
+    late = due.astimezone(timecalc.LOCAL_TZ).date() + dt.timedelta(days=1)
+    with clock.frozen(timecalc.start_of_day(late) + dt.timedelta(hours=10)):
         c = _record(a, signed_on=late.isoformat())
     assert c.sign_overdue is True
     assert Entry.objects.get(event_type="contracts:contract:recorded").payload["sign_overdue"]

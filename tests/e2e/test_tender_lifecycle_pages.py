@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.factories import PASSWORD, make_org, signup
+from tests.factories import PASSWORD, make_org, signup, tender_dates
 from tests.tendering.conftest import tw  # noqa: F401  # the published-ready tender fixture
 from tests.tendering.helpers import Submitter
 from tests.tendering.helpers import package as sealed_package
@@ -121,8 +121,9 @@ def test_tender_lifecycle_through_the_pages(
     tenderer.wait_for_selector("text=补充技术规范.pdf")
     start = clock.now() + dt.timedelta(minutes=5)
     tenderer.fill("#id_docs_from", _local(start))
-    tenderer.fill("#id_docs_until", _local(start + dt.timedelta(days=6)))
-    tenderer.fill("#id_bid_deadline", _local(start + dt.timedelta(days=21)))
+    docs_until, bid_deadline = tender_dates("works.open", start)
+    tenderer.fill("#id_docs_until", _local(docs_until))
+    tenderer.fill("#id_bid_deadline", _local(bid_deadline))
     tenderer.select_option("#id_centre", str(tw.world.staff.pk))
     tenderer.select_option("#id_supervisor", str(tw.world.regulator.pk))
     tenderer.select_option("#id_tenderer", str(tw.world.tenderer.pk))
@@ -135,7 +136,7 @@ def test_tender_lifecycle_through_the_pages(
     assert tender.status == TenderStatus.ANNOUNCED
     assert tender.bid_deadline is not None
     local_deadline = tender.bid_deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-    assert local_deadline == _local(start + dt.timedelta(days=21)).replace("T", " ")
+    assert local_deadline == _local(bid_deadline).replace("T", " ")
     tenderer.screenshot(path=str(tmp_path / "manage.png"), full_page=True)
 
     # --- a bidder seals and uploads on the bid page; two more bid through the services

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from tests.factories import tender_dates
 from tests.opendata.conftest import integrate
 
 from ggzy import clock
@@ -121,12 +122,13 @@ def _second_tender(tw: Any) -> Any:
 
 def _publish(tw: Any, tender: Any) -> Any:
     start = clock.now() + dt.timedelta(minutes=1)
+    docs_until, bid_deadline = tender_dates("works.open", start)
     return services.tender_publish(
         actor=tw.world.tenderer,
         tender=tender,
         docs_from=start,
-        docs_until=start + dt.timedelta(days=6),
-        bid_deadline=start + dt.timedelta(days=21),
+        docs_until=docs_until,
+        bid_deadline=bid_deadline,
         custodians=tw.custodians,
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.factories import tender_dates
 from tests.opendata.conftest import integrate
 from tests.tendering.helpers import Bidder, package, third_bidder
 
@@ -103,12 +104,13 @@ def gp_world(tw: Any) -> Any:
         upload=SimpleUploadedFile("采购文件.pdf", b"%PDF-1.7 procurement documents"),
     )
     start = clock.now() + dt.timedelta(minutes=1)
+    docs_until, bid_deadline = tender_dates("gp.open", start, docs_days=12, bid_days=26)
     services.tender_publish(
         actor=world.tenderer,
         tender=tender,
         docs_from=start,
-        docs_until=start + dt.timedelta(days=12),
-        bid_deadline=start + dt.timedelta(days=26),
+        docs_until=docs_until,
+        bid_deadline=bid_deadline,
         custodians=tw.custodians,
         deposit_amount=Decimal("80000"),
     )
@@ -116,7 +118,7 @@ def gp_world(tw: Any) -> Any:
         actor=world.tenderer,
         tender=tender,
         content_html="<p>技术参数第 3 项更正为：探测器尺寸不小于 43cm×43cm。</p>",
-        new_deadline=start + dt.timedelta(days=28),
+        new_deadline=bid_deadline + dt.timedelta(days=2),
     )
     tender.refresh_from_db()
     return dataclasses.replace(tw, section=section, tender=tender)

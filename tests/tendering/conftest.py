@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from tests.factories import make_org, signup
+from tests.factories import make_org, signup, tender_dates
 
 from ggzy import clock
 from ggzy.crypto import envelope as env
@@ -36,14 +36,24 @@ class TenderWorld:
     other_org: Any
     other_signing: PrivateKey
 
-    def publish(self, *, start: dt.datetime | None = None, bid_days: int = 21, **extra: Any) -> Any:
+    def publish(
+        self,
+        *,
+        start: dt.datetime | None = None,
+        bid_days: int = 21,
+        deadline: dt.datetime | None = None,
+        **extra: Any,
+    ) -> Any:
+        """Publish with documents from ``start`` and bids due ``deadline`` or about
+        ``bid_days`` later (see ``tender_dates``)."""
         start = start or clock.now() + dt.timedelta(minutes=1)
+        docs_until, bid_deadline = tender_dates(TRADE_TYPE, start, bid_days=bid_days)
         return services.tender_publish(
             actor=self.world.tenderer,
             tender=self.tender,
             docs_from=start,
-            docs_until=start + dt.timedelta(days=6),
-            bid_deadline=start + dt.timedelta(days=bid_days),
+            docs_until=docs_until,
+            bid_deadline=deadline or bid_deadline,
             custodians=self.custodians,
             **extra,
         )

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from tests.factories import tender_dates
 
 from ggzy import clock
 from ggzy.core import platform_key
@@ -19,12 +20,13 @@ CHUNK = 256 * 1024
 def published(tw, api_as):
     staff_api = api_as("tenderer")
     start = clock.now() + dt.timedelta(minutes=1)
+    docs_until, bid_deadline = tender_dates("works.open", start)
     r = staff_api.post(
         f"/tendering/tenders/{tw.tender.pk}/publish",
         json={
             "docs_from": start.isoformat(),
-            "docs_until": (start + dt.timedelta(days=6)).isoformat(),
-            "bid_deadline": (start + dt.timedelta(days=21)).isoformat(),
+            "docs_until": docs_until.isoformat(),
+            "bid_deadline": bid_deadline.isoformat(),
             "custodians": {"centre": "staff", "supervisor": "regulator", "tenderer": "tenderer"},
             "deposit_amount": "600000",
         },

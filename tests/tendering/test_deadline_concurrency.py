@@ -18,6 +18,7 @@ from ggzy import clock
 from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.crypto.suites import INTL
 from ggzy.registry import services as registry
+from ggzy.rules import selectors as rules
 from ggzy.tendering import bids
 from ggzy.tendering.models import Bid, BidStatus
 
@@ -32,10 +33,14 @@ def test_concurrent_submissions_around_the_deadline(tw, settings):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: concurrent connections (CI runs this suite on it)")
     real_now = clock.now()
-    with clock.frozen(real_now - dt.timedelta(days=21)):
-        tender = tw.publish(
-            start=real_now - dt.timedelta(days=21) + dt.timedelta(minutes=1), bid_days=21
-        )
+    deadline = real_now + dt.timedelta(minutes=1)
+    # announced early enough that the 20-day bid period (run on past a holiday) ends by then
+    start = min(
+        deadline - dt.timedelta(days=21),
+        rules.latest_start_for(rules.ruleset_for("works.open"), "bid_period_min_days", deadline),
+    )
+    with clock.frozen(start - dt.timedelta(minutes=1)):
+        tender = tw.publish(start=start, deadline=deadline)
     # the deadline is now a few seconds ahead in real time
     deadline = tender.bid_deadline
     assert deadline - clock.now() > dt.timedelta(seconds=2)

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from tests.factories import login_session, make_org, signup
+from tests.factories import login_session, make_org, signup, tender_dates
 
 from ggzy import clock
 from ggzy.ledger.models import Entry
 from ggzy.projects import services as projects
+from ggzy.rules import selectors as rules
+from ggzy.rules.models import CalendarDay
 from ggzy.tendering import keyshare, services
 from ggzy.tendering.models import (
     Clarification,
@@ -70,10 +72,11 @@ def _state() -> tuple[Any, ...]:
 
 
 def _publish_data(tw: Any, start: dt.datetime, *, bid_days: int = 21) -> dict[str, Any]:
+    docs_until, bid_deadline = tender_dates("works.open", start, bid_days=bid_days)
     return {
         "docs_from": _local(start),
-        "docs_until": _local(start + dt.timedelta(days=6)),
-        "bid_deadline": _local(start + dt.timedelta(days=bid_days)),
+        "docs_until": _local(docs_until),
+        "bid_deadline": _local(bid_deadline),
         "deposit_amount": "100000",
         "deposit_account": "甘肃银行白银分行 6200 0000 0000",
         "centre": str(tw.world.staff.pk),
@@ -182,7 +185,9 @@ def test_draft_upload_publish_clarify_answer(live_server: Any, tw: Any) -> None:
     assert r.status_code == 302, r.text[:3000]
     tender.refresh_from_db()
     assert tender.status == TenderStatus.ANNOUNCED
-    assert tender.bid_deadline == (start + dt.timedelta(days=21)).replace(second=0, microsecond=0)
+    assert tender.bid_deadline == tender_dates("works.open", start)[1].replace(
+        second=0, microsecond=0
+    )
     assert tender.deposit_amount == Decimal("100000")
     assert set(CustodianShare.objects.filter(tender=tender).values_list("role", flat=True)) == {
         "centre",
@@ -423,3 +428,26 @@ def test_release_through_the_page(live_server: Any, tw: Any) -> None:
     assert share.released_at is not None
     assert share.released_share is not None
     assert bytes(share.released_share) == plain
+
+
+def test_publish_form_proposes_dates_the_rules_accept_and_warns_of_calendar_gaps(
+    client: Any, tw: Any
+) -> None:
+    """Issued on Sunday 29 Nov 2026 the 20-day bid period's last day is a Saturday: the form
+    proposes Monday 21 Dec 09:30, not start + 21 days (a Sunday the rules refuse). 2027 is not
+    in the holiday table yet, and the form says so."""
+    CalendarDay.objects.filter(date__year__gte=2027).delete()  # as shipped: 2025–2026 only
+    client.force_login(tw.world.tenderer)
+    at = dt.datetime(2026, 11, 29, 3, 40, tzinfo=BEIJING)
+    with clock.frozen(at):
+        page = client.get(f"/tendering/{tw.tender.pk}/manage/")
+        assert page.status_code == 200
+        form = page.context["publish_form"]
+        assert form.initial["bid_deadline"] == dt.datetime(2026, 12, 21, 9, 30, tzinfo=BEIJING)
+        assert "节假日表中还没有 2027 年的放假安排" in page.content.decode()
+        tw.publish(
+            start=form.initial["docs_from"],
+            deadline=form.initial["bid_deadline"],
+        )
+    assert rules.calendar_gaps(dt.date(2026, 5, 6), dt.date(2026, 9, 3)) == []
+    assert rules.calendar_gaps(dt.date(2026, 12, 1), dt.date(2028, 1, 1)) == [2027, 2028]

@@ -693,6 +693,7 @@ def demo(log: Any) -> None:
     from ggzy.registry.models import Membership, Role, TradingCentre
     from ggzy.tendering import opening
     from ggzy.tendering import services as tendering
+    from ggzy.tendering.selectors import earliest_schedule
     from ggzy.web.lifecycle import _bidders
 
     tenderer = User.objects.get(username="tenderer")
@@ -744,13 +745,15 @@ def demo(log: Any) -> None:
             tender=tender,
             upload=SimpleUploadedFile("采购文件.pdf", b"%PDF-1.7 demo procurement documents"),
         )
-        start = clock.now() + dt.timedelta(minutes=5)
+        dates = earliest_schedule(
+            tender, clock.now() + dt.timedelta(minutes=5), docs_days=12, bid_days=22
+        )
         tendering.tender_publish(
             actor=tenderer,
             tender=tender,
-            docs_from=start,
-            docs_until=start + dt.timedelta(days=12),
-            bid_deadline=start + dt.timedelta(days=22),
+            docs_from=dates.docs_from,
+            docs_until=dates.docs_until,
+            bid_deadline=dates.bid_deadline,
             custodians={
                 "centre": staff,
                 "supervisor": User.objects.get(username="fgw"),

@@ -30,6 +30,7 @@ __all__ = [  # the contract other apps import (RuleSetView, Calendar, DayUnit re
     "RuleSetView",
     "calendar",
     "calendar_days",
+    "calendar_gaps",
     "check_min_period",
     "check_within_period",
     "current_rulesets",
@@ -217,6 +218,16 @@ def calendar_days(year: int | None = None) -> QuerySet[CalendarDay]:
     if year is not None:
         qs = qs.filter(date__year=year)
     return qs.order_by("date")
+
+
+def calendar_gaps(first: dt.date, last: dt.date) -> list[int]:
+    """The years from ``first`` to ``last`` that the holiday table has no day for: periods
+    ending in them count weekends only until staff enter the State Council's schedule."""
+    years = range(first.year, last.year + 1)
+    covered = set(
+        CalendarDay.objects.filter(date__year__in=list(years)).values_list("date__year", flat=True)
+    )
+    return [y for y in years if y not in covered]
 
 
 # ---- checking times against a rule ------------------------------------------------------------

@@ -199,6 +199,7 @@ def demo(log: Any) -> Tender:
     from ggzy.projects import services as projects
     from ggzy.registry.models import Membership, Role, TradingCentre
     from ggzy.tendering import services
+    from ggzy.tendering.selectors import earliest_schedule
 
     tenderer = User.objects.get(username="tenderer")
     org = Membership.objects.get(person__user=tenderer, role=Role.TENDERER).organization
@@ -239,13 +240,15 @@ def demo(log: Any) -> Tender:
         tender=tender,
         upload=SimpleUploadedFile("招标文件.pdf", b"%PDF-1.7 demo tender documents"),
     )
-    start = clock.now() + dt.timedelta(minutes=5)
+    dates = earliest_schedule(
+        tender, clock.now() + dt.timedelta(minutes=5), docs_days=7, bid_days=25
+    )
     services.tender_publish(
         actor=tenderer,
         tender=tender,
-        docs_from=start,
-        docs_until=start + dt.timedelta(days=7),
-        bid_deadline=start + dt.timedelta(days=25),
+        docs_from=dates.docs_from,
+        docs_until=dates.docs_until,
+        bid_deadline=dates.bid_deadline,
         custodians={
             "centre": User.objects.get(username="staff"),
             "supervisor": User.objects.get(username="fgw"),

@@ -22,6 +22,8 @@ from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.projects import selectors as projects
 from ggzy.projects.services import can_manage_tender
 from ggzy.registry import selectors as registry
+from ggzy.rules import selectors as rules
+from ggzy.rules import timecalc
 from ggzy.tendering import bids, selectors, services, termination
 from ggzy.tendering.forms_manage import (
     BEIJING,
@@ -122,10 +124,11 @@ def _publish_initial(tender: Tender, user: Any) -> dict[str, Any]:
     start = (clock.now() + dt.timedelta(minutes=30)).astimezone(BEIJING)
     start = start.replace(minute=0 if start.minute < 30 else 30, second=0, microsecond=0)
     start += dt.timedelta(minutes=30)
+    dates = selectors.earliest_schedule(tender, start, docs_days=7)
     initial: dict[str, Any] = {
-        "docs_from": start,
-        "docs_until": start + dt.timedelta(days=7),
-        "bid_deadline": (start + dt.timedelta(days=21)).replace(hour=9, minute=30),
+        "docs_from": dates.docs_from,
+        "docs_until": dates.docs_until,
+        "bid_deadline": dates.bid_deadline,
     }
     return initial
 
@@ -174,6 +177,13 @@ def _manage_context(request: HttpRequest, tender: Tender, **forms: Any) -> dict[
         if draft
         else None,
         "clar_form": (forms.pop("clar_form", None) or ClarificationForm()) if announced else None,
+        # evaluation, award and contract deadlines follow the bid deadline by weeks
+        "calendar_gaps": rules.calendar_gaps(
+            timecalc.local_date(clock.now()),
+            timecalc.local_date(clock.now() + dt.timedelta(days=120)),
+        )
+        if draft
+        else [],
         "action_error": forms.pop("action_error", None),
         "can_terminate": termination.can_terminate(tender, request.user),
         "now": clock.now(),

@@ -366,6 +366,7 @@ class Demo:
 
         from ggzy.projects import services as projects
         from ggzy.tendering import services as tendering
+        from ggzy.tendering.selectors import earliest_schedule
 
         tenderer = User.objects.get(username="tenderer")
         org = tenderer.person.memberships.get(role=Role.TENDERER).organization
@@ -422,13 +423,15 @@ class Demo:
                 # "past": announced 40 days ago; no bid arrived by the deadline → 流标 (T15)
                 t0 = clock.now() - dt.timedelta(days=40 if publish == "past" else 0)
                 with clock.frozen(t0):
-                    start = clock.now() + dt.timedelta(minutes=5)
+                    dates = earliest_schedule(
+                        tender, clock.now() + dt.timedelta(minutes=5), docs_days=7, bid_days=25
+                    )
                     tendering.tender_publish(
                         actor=tenderer,
                         tender=tender,
-                        docs_from=start,
-                        docs_until=start + dt.timedelta(days=7),
-                        bid_deadline=start + dt.timedelta(days=25),
+                        docs_from=dates.docs_from,
+                        docs_until=dates.docs_until,
+                        bid_deadline=dates.bid_deadline,
                         custodians=custodians,
                         deposit_amount=Decimal("400000"),
                     )

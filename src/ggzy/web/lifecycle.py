@@ -30,6 +30,7 @@ from ggzy.bidkit.release import build_release
 from ggzy.crypto import envelope as env
 from ggzy.crypto.suites import INTL, PrivateKey, PublicKey
 from ggzy.registry.models import Membership, Role
+from ggzy.rules.timecalc import LOCAL_TZ
 
 CHUNK = 256 * 1024
 
@@ -177,14 +178,33 @@ def _walk(base: str, log: Callable[[str], None]) -> dict[str, Any]:  # noqa: PLR
             custodian_keys[role] = key
         say("开标密钥保管人登记加密公钥（交易中心、发改委、招标人）")
         start = t0 + dt.timedelta(minutes=10)
+        # the earliest ends the rule set allows (a period ending on a holiday runs on to the
+        # next working day, so "20 days" is not always start + 20 days)
+        ends = {
+            key: dt.datetime.fromisoformat(
+                anonymous.call(
+                    "GET",
+                    "/rules/trade-types/works.open/deadline",
+                    200,
+                    params={"key": key, "start": start.isoformat()},
+                )["end"]
+            )
+            for key in ("doc_period_min_days", "bid_period_min_days")
+        }
+        docs_until = max(start + dt.timedelta(days=6), ends["doc_period_min_days"])
+        bid_deadline = ends["bid_period_min_days"] + dt.timedelta(hours=9, minutes=30)
+        say(
+            "规则期限计算 /rules/trade-types/works.open/deadline: 投标截止最早 "
+            f"{bid_deadline.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}（北京时间）"
+        )
         t = tenderer.call(
             "POST",
             f"/tendering/tenders/{tender_id}/publish",
             200,
             json={
                 "docs_from": start.isoformat(),
-                "docs_until": (start + dt.timedelta(days=6)).isoformat(),
-                "bid_deadline": (start + dt.timedelta(days=21)).isoformat(),
+                "docs_until": docs_until.isoformat(),
+                "bid_deadline": bid_deadline.isoformat(),
                 "custodians": {"centre": "staff", "supervisor": "fgw", "tenderer": "tenderer"},
                 "deposit_amount": "600000",
             },
