@@ -77,7 +77,7 @@ def test_concurrent_submissions_around_the_deadline(tw, settings):
 
     def submit(k: int, user, upload) -> None:
         try:
-            time.sleep(max(0.0, start_at + 1.2 * k / SUBMISSIONS - time.time()))
+            time.sleep(max(0.0, start_at + 1.2 * k / SUBMISSIONS - clock.now().timestamp()))
             try:
                 bid = bids.upload_complete(actor=user, upload=upload)
                 outcome = ("accepted", bid.received_at)
