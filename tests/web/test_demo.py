@@ -128,3 +128,10 @@ def test_bootstrap_command_refuses_second_run(monkeypatch):
     assert not User.objects.filter(username="admin2").exists()
     with pytest.raises(CommandError, match="citizen_id_invalid"):
         call_command("bootstrap", *args, "--username", "admin3", "--id-number", "123")
+
+
+def test_lifecycle_without_demo_data_says_what_to_do():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="ggzy demo"):
+        call_command("demo", "lifecycle")

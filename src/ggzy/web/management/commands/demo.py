@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ggzy.web.demo import Demo
 
@@ -26,7 +26,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "lifecycle":
+            from ggzy.accounts.models import User
             from ggzy.web.lifecycle import run
+
+            if not User.objects.filter(username="tenderer").exists():
+                raise CommandError(
+                    "演示数据尚未载入：请先运行 ggzy demo（make run 会自动载入）"
+                    " — load the demo data first: ggzy demo"
+                )
 
             run(log=self.stdout.write)
             return
