@@ -20,7 +20,10 @@ from ggzy import clock
 # (民法典第二百零三条), so a test that adds "21 days" can pass on one day and fail the next;
 # README.md says how to use it.
 if os.environ.get("GGZY_TEST_NOW"):
-    _offset = dt.datetime.fromisoformat(os.environ["GGZY_TEST_NOW"]) - dt.datetime.now(dt.UTC)
+    _moment = dt.datetime.fromisoformat(os.environ["GGZY_TEST_NOW"])
+    if _moment.tzinfo is None:
+        raise pytest.UsageError("GGZY_TEST_NOW needs an offset, e.g. 2026-09-29T23:50+08:00")
+    _offset = _moment - dt.datetime.now(dt.UTC)
     _real_now = clock.now
 
     def _shifted_now() -> dt.datetime:

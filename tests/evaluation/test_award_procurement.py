@@ -22,7 +22,7 @@ from ggzy.evaluation import award
 from ggzy.evaluation.models import EvaluationSession, Notice, Reminder, Step
 from ggzy.ledger.models import Entry
 from ggzy.rules import selectors as rules
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from ggzy.evaluation.models import (
 )
 from ggzy.ledger.models import Entry, EntryDigest
 from ggzy.rules import selectors as rules
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from ggzy import clock
 from ggzy.core.errors import DomainError
 from ggzy.rules import selectors as rules
 from ggzy.rules import timecalc
-from ggzy.tendering.selectors import BID_DEADLINE_TIME, earliest_schedule
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import BID_DEADLINE_TIME, earliest_schedule, ruleset_of
 
 BEIJING = timecalc.LOCAL_TZ
 

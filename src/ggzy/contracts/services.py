@@ -42,7 +42,7 @@ from ggzy.projects.services import can_manage_tender
 from ggzy.rules import selectors as rules
 from ggzy.rules import timecalc
 from ggzy.tendering.models import Tender
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 MAX_PRICE = Decimal(10) ** 14  # NumberMatch IntegerFigures 14, DecimalFigures 6
 _CENT = Decimal("0.000001")

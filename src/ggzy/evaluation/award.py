@@ -43,7 +43,7 @@ from ggzy.registry.models import Membership, MembershipStatus, Organization, Rol
 from ggzy.rules import selectors as rules
 from ggzy.rules.timecalc import LOCAL_TZ
 from ggzy.tendering.models import Tender
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 AFTER_PUBLICITY = "after_publicity"  # 中标候选人公示 → 定标 (招标投标法实施条例第五十四条)
 PURCHASER = "purchaser"  # 采购人确定中标（成交）供应商 (政府采购法实施条例第四十三条)

@@ -13,7 +13,7 @@ from ggzy.core.errors import DomainError, ErrorCode
 from ggzy.evaluation.models import BidClarification, EvaluationSession, Score, Step
 from ggzy.evaluation.scoring import aggregate, price
 from ggzy.evaluation.scoring.template import ScoringTemplate, parse_template
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 
 def template_of(session: EvaluationSession) -> ScoringTemplate:

@@ -26,7 +26,7 @@ from ggzy.registry import identifiers as ids
 from ggzy.registry import services as registry
 from ggzy.registry.models import Membership, MembershipStatus, Role
 from ggzy.tendering.models import Tender, TenderStatus
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 DEMO_PASSWORD = "Demo#2026ggzy"  # noqa: S105 - the published demo credential (web/demo.py)
 

@@ -49,7 +49,7 @@ from ggzy.evaluation.scoring.template import (
 from ggzy.projects.services import can_manage_tender
 from ggzy.registry.models import Membership, MembershipStatus, Role
 from ggzy.tendering.models import BidOpening, BidStatus, Consistency, Tender, TenderStatus
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 
 def _event(

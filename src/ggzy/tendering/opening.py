@@ -56,7 +56,7 @@ from ggzy.tendering.models import (
     Tender,
     TenderStatus,
 )
-from ggzy.tendering.services import ruleset_of
+from ggzy.tendering.selectors import ruleset_of
 
 
 def _staff(actor: Any) -> None:

@@ -17,6 +17,11 @@ from ggzy.rules import timecalc
 from ggzy.tendering.models import Bid, Deposit, Tender, TenderStatus
 
 
+def ruleset_of(tender: Tender) -> rules.RuleSetView:
+    """The rule set in force for the tender's trade type (规则集)."""
+    return rules.ruleset_for(tender.section.tender_project.trade_type_code)
+
+
 def tender_visible(tender: Tender, user: Any) -> Tender:
     """A draft is visible only to those who manage it; a published tender to everyone."""
     if tender.status == TenderStatus.DRAFT and not can_manage_tender(
@@ -109,7 +114,7 @@ def earliest_schedule(
     ``docs_days``/``bid_days`` ask for at least that many calendar days after ``docs_from``.
     The result passes ``services.tender_publish``'s time-limit checks.
     """
-    rs = rules.ruleset_for(tender.section.tender_project.trade_type_code)
+    rs = ruleset_of(tender)
     cal = rules.calendar()
     start = docs_from.astimezone(timecalc.LOCAL_TZ)
     docs_end = max(

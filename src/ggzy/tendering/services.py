@@ -34,6 +34,7 @@ from ggzy.tendering.models import (
     TenderDocument,
     TenderStatus,
 )
+from ggzy.tendering.selectors import ruleset_of
 
 DOWNLOAD_CONTEXT = "tendering.download"
 
@@ -44,10 +45,6 @@ def _manage(actor: Any, tender: Tender) -> None:
         raise DomainError(
             ErrorCode.PERMISSION_DENIED, "只有招标人、其招标代理机构或交易中心工作人员可以操作"
         )
-
-
-def ruleset_of(tender: Tender) -> rules.RuleSetView:
-    return rules.ruleset_for(tender.section.tender_project.trade_type_code)
 
 
 def tender_create(*, actor: Any, section: Section, title: str, announcement_html: str) -> Tender:
